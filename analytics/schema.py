@@ -1,0 +1,44 @@
+"""The versioned DuckDB schema: stamps each file with its version and upgrades older files on open."""
+
+from __future__ import annotations
+
+import duckdb
+
+from analytics.sql import MIGRATIONS
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+class SchemaError(RuntimeError):
+    """The file cannot be used by this version of the collector."""
+
+
+def _version(con: duckdb.DuckDBPyConnection, where: str) -> int:
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    if "schema_meta" not in tables:
+        if tables:
+            raise SchemaError(f"{where} holds tables ({', '.join(sorted(tables))}) but no agent-collector schema_meta; "
+                              "point --db at a new file or one this collector created")
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_meta").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, where: str) -> int:
+    """Bring the schema up to LATEST_VERSION, each migration in its own transaction; return the version."""
+    current = _version(con, where)
+    if current > LATEST_VERSION:
+        raise SchemaError(f"{where} has schema version {current}, newer than this collector understands "
+                          f"({LATEST_VERSION}); upgrade agent-collector")
+    for version, _, statements in MIGRATIONS:
+        if version <= current:
+            continue
+        con.begin()
+        try:
+            for statement in statements:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_meta (version) VALUES ($version)", {"version": version})
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return LATEST_VERSION

@@ -1,0 +1,25 @@
+"""The SQL files under analytics/sql, loaded once: schema migrations, ingest statements and named queries."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SQL_DIR = Path(__file__).with_name("sql")
+_STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
+
+
+def split_statements(text: str) -> list[str]:
+    """DuckDB prepares one statement at a time when parameters are bound, so files are run statement by statement."""
+    parts = (part.strip() for part in _STATEMENT_END.split(text))
+    return [part for part in parts if part and not all(line.lstrip().startswith("--") for line in part.splitlines())]
+
+
+def _load(folder: str) -> dict[str, list[str]]:
+    return {path.stem: split_statements(path.read_text()) for path in sorted((SQL_DIR / folder).glob("*.sql"))}
+
+
+INGEST = _load("ingest")
+QUERIES = _load("queries")
+# (version, name, statements), in the order they apply; a file is named NNN_what.sql.
+MIGRATIONS = [(int(name.split("_", 1)[0]), name, statements) for name, statements in _load("schema").items()]

@@ -1,0 +1,5 @@
+-- The events of the given runs (the nested `events` of a run, and GET /v1/runs/{run_id}/events).
+SELECT run_id, data
+FROM events
+WHERE run_id IN (SELECT unnest($run_ids))
+ORDER BY run_id, sequence_number, timestamp, event_id

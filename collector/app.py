@@ -1,0 +1,31 @@
+"""Builds the HTTP application: every route on one port, behind auth, timing and the body cap."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from collector import __version__, errors
+from collector.auth import ApiKeyAuth, KeyChecker
+from collector.body import BoundedBody
+from collector.config import Config
+from collector.receivers import agentd
+from collector.routes import runs, system
+from collector.store import Store
+from collector.timing import ResponseTime
+from collector.writer import Writer
+
+
+def create_app(config: Config, store: Store, writer: Writer) -> FastAPI:
+    app = FastAPI(title="agent-collector", version=__version__,
+                  description="Collector for AI-agent telemetry: AgentD receiver API over one DuckDB file.")
+    app.state.config = config
+    app.state.store = store
+    app.state.writer = writer
+    errors.install(app)
+    for router in (system.router, agentd.router, runs.router):
+        app.include_router(router)
+    # Outermost first: time everything, refuse unauthenticated requests before reading their bodies.
+    app.add_middleware(BoundedBody, limit=config.max_body_bytes)
+    app.add_middleware(ApiKeyAuth, checker=KeyChecker(config.api_keys))
+    app.add_middleware(ResponseTime)
+    return app

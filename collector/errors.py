@@ -1,0 +1,73 @@
+"""Maps every failure to the wire in one JSON shape, {"detail": ...}, as the AgentD receiver and FastAPI do."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from collector.store import PoolExhausted
+from collector.writer import RETRY_AFTER_SECONDS, QueueFull, WriterClosed
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An answer other than success, raised anywhere below a route."""
+
+    def __init__(self, status: int, detail: Any, headers: Mapping[str, str] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = dict(headers or {})
+
+
+def error_response(status: int, detail: Any, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
+
+
+def _field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where and what, without echoing the input back (it may be a whole 64 MiB body)."""
+    return [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in errors]
+
+
+def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    broken_json = next((e for e in errors if e["type"] == "json_invalid"), None)
+    if broken_json is not None:
+        reason = broken_json.get("ctx", {}).get("error", "invalid JSON")
+        position = broken_json["loc"][-1] if len(broken_json["loc"]) > 1 else "?"
+        return error_response(400, f"request body is not valid JSON: {reason} at character {position}")
+    return error_response(422, _field_errors(errors))
+
+
+def _overloaded(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(503, f"collector is overloaded: {exc}; retry later",
+                          {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.detail, exc.headers)
+
+
+def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    return error_response(exc.status_code, exc.detail, exc.headers)
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "Internal server error", "type": type(exc).__name__}, status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    for overload in (QueueFull, WriterClosed, PoolExhausted):
+        app.add_exception_handler(overload, _overloaded)
+    app.add_exception_handler(Exception, _unexpected)
+

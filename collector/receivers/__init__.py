@@ -1,0 +1,1 @@
+"""Receivers: each decodes one wire format and normalizes it into a Batch; none touches the database."""

@@ -1,0 +1,45 @@
+"""Health and capabilities: what a client or probe asks before sending data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Request
+
+from collector import __version__
+from collector.instants import format_instant
+from collector.store import READ_CONNECTIONS
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/health")
+def health(request: Request) -> dict:
+    """Open without an API key, for load balancers and probes."""
+    store = request.app.state.store
+    return {
+        "status": "healthy",
+        "timestamp": format_instant(datetime.now(timezone.utc)),
+        "version": __version__,
+        "db_size_bytes": store.size_bytes(),
+        "db_pool_size": READ_CONNECTIONS,
+        "db_pool_available": store.reads_available,
+        "writer_queued_rows": request.app.state.writer.queued_rows,
+    }
+
+
+@router.get("/v1/capabilities")
+def capabilities(request: Request) -> dict:
+    config = request.app.state.config
+    return {
+        "version": __version__,
+        "api_version": "v1",
+        "features": {
+            "streaming_events": True,
+            "batch_ingest": False,
+            "compression": ["gzip", "deflate"],
+            "authentication": bool(config.api_keys),
+            "trace_queries": True,
+        },
+        "limits": {"max_events_per_run": None, "max_payload_bytes": config.max_body_bytes, "retention_days": None},
+    }

@@ -1,0 +1,67 @@
+"""The collector's lifecycle: open the store, bind, start the writer, serve; on a signal, stop in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from collector.app import create_app
+from collector.config import Config
+from collector.store import Store, StoreError
+from collector.writer import Writer
+
+log = logging.getLogger("agent-collector")
+
+
+class StartupError(RuntimeError):
+    """Something the collector needs is not available; the message is one line for the operator."""
+
+
+def bind(host: str, port: int, what: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror})"
+        raise StartupError(f"{what} port {host}:{port} {reason}; choose another with --{what.lower()}-port") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(config: Config) -> int:
+    """Serve until SIGINT or SIGTERM; returns the process exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        store = Store(config.db)
+    except StoreError as exc:
+        print(f"agent-collector: {exc}", file=sys.stderr)
+        return 1
+    try:
+        http_socket = bind(config.host, config.http_port, "HTTP")
+    except StartupError as exc:
+        store.close()
+        print(f"agent-collector: {exc}", file=sys.stderr)
+        return 1
+    writer = Writer(store, config.queue_max_rows)
+    try:
+        host, port = http_socket.getsockname()[:2]
+        log.info("database %s opened", config.db)
+        log.info("HTTP listening on http://%s:%d (OTLP/HTTP, AgentD REST, query API)", host, port)
+        app = create_app(config, store, writer)
+        # uvicorn stops accepting on SIGINT/SIGTERM and lets in-flight requests finish; they wait on the writer.
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+        asyncio.run(server.serve(sockets=[http_socket]))
+    finally:
+        writer.close()
+        store.close()
+        log.info("stopped; every acknowledged batch is committed")
+    return 0

@@ -1,0 +1,93 @@
+"""The writer thread: owns the only write connection, drains a bounded queue and commits batches in groups."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import Future
+
+from analytics import ingest
+from collector.batch import Batch
+from collector.store import Store
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 1
+
+
+class QueueFull(RuntimeError):
+    """The writer has more rows waiting than it may hold; the caller should retry after RETRY_AFTER_SECONDS."""
+
+
+class WriterClosed(RuntimeError):
+    """The collector is shutting down and takes no more data."""
+
+
+class Writer:
+    """Group commit: everything queued while a commit runs goes into the next one, so a 2xx costs one shared commit."""
+
+    def __init__(self, store: Store, max_queued_rows: int):
+        self._con = store.write_connection()
+        self._max_rows = max_queued_rows
+        self._pending: list[tuple[Batch, Future[None]]] = []
+        self._pending_rows = 0
+        self._closing = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="agent-collector-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def queued_rows(self) -> int:
+        return self._pending_rows
+
+    def submit(self, batch: Batch) -> Future[None]:
+        """Queue the batch; the future resolves once it is committed, or fails with why it was not."""
+        done: Future[None] = Future()
+        with self._cond:
+            if self._closing:
+                raise WriterClosed("the collector is shutting down")
+            # An empty queue takes any batch, so one larger than the bound is slow, not refused forever.
+            if self._pending_rows and self._pending_rows + batch.rows > self._max_rows:
+                raise QueueFull(f"{self._pending_rows} rows are waiting to be written")
+            self._pending.append((batch, done))
+            self._pending_rows += batch.rows
+            self._cond.notify()
+        return done
+
+    async def write(self, batch: Batch) -> None:
+        """Return once the batch is committed; raises QueueFull or WriterClosed at once if it cannot be queued."""
+        await asyncio.wrap_future(self.submit(batch))
+
+    def close(self) -> None:
+        """Commit everything already accepted, then stop the thread; safe to call twice."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join()
+        self._con.close()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closing:
+                    self._cond.wait()
+                if not self._pending:
+                    return
+                group, self._pending, self._pending_rows = self._pending, [], 0
+            self._commit(group)
+
+    def _commit(self, group: list[tuple[Batch, Future[None]]]) -> None:
+        try:
+            ingest.write(self._con, [batch for batch, _ in group])
+        except Exception as exc:
+            if len(group) > 1:
+                # One bad batch must not fail the others that shared its commit.
+                for item in group:
+                    self._commit([item])
+                return
+            log.exception("batch of %d rows was not written", group[0][0].rows)
+            group[0][1].set_exception(exc)
+            return
+        for _, done in group:
+            done.set_result(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import signal
 import socket
 import sys
 
@@ -37,6 +38,10 @@ def bind(host: str, port: int, what: str) -> socket.socket:
     return sock
 
 
+def _already_handled(signum: int, frame: object) -> None:
+    log.info("received %s; finishing shutdown", signal.Signals(signum).name)
+
+
 def run(config: Config) -> int:
     """Serve until SIGINT or SIGTERM; returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -58,6 +63,10 @@ def run(config: Config) -> int:
         log.info("HTTP listening on http://%s:%d (OTLP/HTTP, AgentD REST, query API)", host, port)
         app = create_app(config, store, writer)
         # uvicorn stops accepting on SIGINT/SIGTERM and lets in-flight requests finish; they wait on the writer.
+        # Once shut down it re-raises the signal to the handler it found, which must not end the process
+        # before the writer has drained and the file is checkpointed below.
+        for handled in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(handled, _already_handled)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
         asyncio.run(server.serve(sockets=[http_socket]))
     finally:

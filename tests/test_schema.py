@@ -1,0 +1,59 @@
+"""The schema: typed columns, a version stamp, and files the collector must not touch refused by name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+
+from analytics.schema import LATEST_VERSION
+from collector.batch import EVENT_SCHEMA, RUN_SCHEMA
+
+TYPES = {"string": "VARCHAR", "int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN",
+         "timestamp[us, tz=UTC]": "TIMESTAMP WITH TIME ZONE"}
+
+
+def columns(db, table):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall())
+
+
+def test_new_file_is_stamped_and_typed(collector):
+    collector.stop()
+    runs, events = columns(collector.db, "runs"), columns(collector.db, "events")
+    assert (runs["started_at"], runs["tokens_input"], runs["cost_usd"], runs["data"]) == (
+        "TIMESTAMP WITH TIME ZONE", "BIGINT", "DOUBLE", "JSON")
+    assert (events["timestamp"], events["tool_success"], events["tool_duration_ms"]) == (
+        "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BIGINT")
+    # The Arrow batch the writer inserts has the table's columns and types, apart from `data` (JSON text).
+    for schema, table in ((RUN_SCHEMA, runs), (EVENT_SCHEMA, events)):
+        for field in schema:
+            expected = "JSON" if field.name == "data" else TYPES[str(field.type)]
+            assert table[field.name] == expected, field.name
+    with duckdb.connect(str(collector.db), read_only=True) as con:
+        assert con.execute("SELECT max(version) FROM schema_meta").fetchone()[0] == LATEST_VERSION
+
+
+def refuse(db):
+    return subprocess.run([sys.executable, "-m", "collector", "serve", "--db", str(db), "--http-port", "0"],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_newer_schema_is_refused(collector):
+    collector.stop()
+    with duckdb.connect(str(collector.db)) as con:
+        con.execute("INSERT INTO schema_meta (version) VALUES (999)")
+    result = refuse(collector.db)
+    assert result.returncode == 1
+    assert f"{collector.db} has schema version 999, newer than this collector" in result.stderr
+
+
+def test_a_foreign_database_is_refused(tmp_path):
+    db = tmp_path / "theirs.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE orders (id INTEGER)")
+    result = refuse(db)
+    assert result.returncode == 1
+    assert f"{db} holds tables (orders) but no agent-collector schema_meta" in result.stderr

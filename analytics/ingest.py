@@ -1,22 +1,23 @@
-"""Writes groups of ingest batches into DuckDB in one transaction: Arrow in, SQL upserts, no per-row Python."""
+"""Writes a group of ingest batches into DuckDB in one transaction: one Arrow table per table, then SQL upserts."""
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from itertools import chain
+from typing import Any, Mapping, Protocol, Sequence
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.sql import INGEST
-
-TABLES = ("runs", "events")
+from analytics.tables import KEYS, SCHEMAS
 
 
 class Batch(Protocol):
-    """What the writer hands over (collector.batch.Batch): Arrow tables per table, or run ids to delete."""
+    """What the writer hands over (collector.batch.Batch): column lists per table, or run ids to delete."""
 
-    runs: pa.Table
-    events: pa.Table
+    runs: Mapping[str, list[Any]]
+    events: Mapping[str, list[Any]]
     deleted_run_ids: tuple[str, ...]
 
 
@@ -41,17 +42,25 @@ def write(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
-    for table in TABLES:
-        parts = [part for part in (getattr(batch, table) for batch in batches) if part.num_rows]
+    for table, schema in SCHEMAS.items():
+        parts = [columns for columns in (getattr(batch, table) for batch in batches) if columns]
         if not parts:
             continue
-        staged = pa.concat_tables(parts)
-        # The arrival order decides which copy of a key wins, and a scan does not promise to keep it.
-        staged = staged.append_column("_ord", pa.array(range(staged.num_rows), pa.int64()))
+        staged = pa.Table.from_pydict(
+            {name: list(chain.from_iterable(part[name] for part in parts)) for name in schema.names}, schema=schema)
         name = f"staged_{table}"
-        con.register(name, staged)
+        con.register(name, _last_per_key(staged, KEYS[table]))
         try:
             for statement in INGEST[f"upsert_{table}"]:
                 con.execute(statement)
         finally:
             con.unregister(name)
+
+
+def _last_per_key(staged: pa.Table, key: str) -> pa.Table:
+    """Keep the last-posted copy of each key, in Arrow: cheaper than a window in SQL, and free when keys are unique."""
+    if pc.count_distinct(staged[key]).as_py() == staged.num_rows:
+        return staged
+    positions = staged.append_column("_ord", pa.array(range(staged.num_rows), pa.int64()))
+    last = positions.group_by(key).aggregate([("_ord", "max")])["_ord_max"]
+    return staged.take(last)

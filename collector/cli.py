@@ -8,7 +8,7 @@ import sys
 from typing import Sequence
 
 from collector import __version__, server
-from collector.config import ConfigError, add_serve_arguments, apply_environment, from_namespace
+from collector.config import ConfigError, add_arguments, from_arguments
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -16,13 +16,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--version", action="version", version=f"agent-collector {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="start the collector",
-                                description="Start the collector. Every option can also be set by "
-                                            "the environment variable AGENT_COLLECTOR_<OPTION>, e.g. "
-                                            "AGENT_COLLECTOR_HTTP_PORT=4318.")
-    add_serve_arguments(serve)
+                                description="Start the collector. Every option can also be set by its "
+                                            "AGENT_COLLECTOR_<OPTION> environment variable; a flag wins.")
+    add_arguments(serve)
+    args = parser.parse_args(argv)
     try:
-        apply_environment(serve, os.environ)
-        config = from_namespace(parser.parse_args(argv))
+        config = from_arguments(args, os.environ)
     except ConfigError as exc:
-        parser.exit(2, f"agent-collector: error: {exc}\n")
+        serve.error(str(exc))
     sys.exit(server.run(config))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 ENV_PREFIX = "AGENT_COLLECTOR_"
-MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -18,7 +17,7 @@ class Config:
     http_port: int = 4318
     grpc_port: int = 4317
     api_keys: tuple[str, ...] = ()
-    max_body_bytes: int = 64 * MIB
+    max_body_bytes: int = 64 * 1024 * 1024
     queue_max_rows: int = 200_000
 
 
@@ -26,71 +25,95 @@ class ConfigError(ValueError):
     """A setting is invalid; the message names it."""
 
 
+def _integer(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"must be an integer, got {value!r}") from None
+
+
 def _port(value: str) -> int:
-    port = int(value)
+    port = _integer(value)
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0..65535, got {port}")
+        raise ValueError(f"port must be 0..65535, got {port}")
     return port
 
 
 def _positive(value: str) -> int:
-    number = int(value)
+    number = _integer(value)
     if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+        raise ValueError(f"must be at least 1, got {number}")
     return number
 
 
-def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """Every option of `serve`; each one's default comes from AGENT_COLLECTOR_<NAME>, then Config."""
+def _key(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Setting:
+    flag: str
+    field: str
+    parse: Callable[[str], Any]
+    metavar: str
+    help: str
+    repeatable: bool = False
+
+    @property
+    def variable(self) -> str:
+        return ENV_PREFIX + self.flag.removeprefix("--").replace("-", "_").upper()
+
+
+SETTINGS = (
+    Setting("--db", "db", Path, "PATH", "DuckDB file, created and upgraded on start"),
+    Setting("--host", "host", str, "ADDRESS", "address to listen on"),
+    Setting("--http-port", "http_port", _port, "PORT", "port of every HTTP route; 0 picks a free port"),
+    Setting("--grpc-port", "grpc_port", _port, "PORT", "port of OTLP/gRPC; 0 picks a free port"),
+    Setting("--api-key", "api_keys", _key, "KEY", "require this key (Authorization: Bearer or X-API-Key) on every route but "
+            "/health; repeatable; the variable takes a comma-separated list", repeatable=True),
+    Setting("--max-body-bytes", "max_body_bytes", _positive, "BYTES", "largest request body accepted, after decompression"),
+    Setting("--queue-max-rows", "queue_max_rows", _positive, "ROWS", "rows waiting for the writer before ingest answers 503"),
+)
+
+
+def _argument_type(setting: Setting) -> Callable[[str], Any]:
+    def parse(value: str) -> Any:
+        try:
+            return setting.parse(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = setting.field  # argparse names the type in its messages
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = Config()
-    parser.add_argument("--db", type=Path, default=defaults.db,
-                        help="DuckDB file (created if missing); default %(default)s")
-    parser.add_argument("--host", default=defaults.host,
-                        help="address to listen on; default %(default)s")
-    parser.add_argument("--http-port", type=_port, default=defaults.http_port,
-                        help="port for every HTTP route (OTLP/HTTP and REST); 0 picks a free port; default %(default)s")
-    parser.add_argument("--grpc-port", type=_port, default=defaults.grpc_port,
-                        help="port for OTLP/gRPC; 0 picks a free port; default %(default)s")
-    parser.add_argument("--api-key", dest="api_keys", action="append", default=None,
-                        help="require this key (Authorization: Bearer or X-API-Key) on every route but /health; "
-                             "repeatable; the environment variable takes a comma-separated list")
-    parser.add_argument("--max-body-bytes", type=_positive, default=defaults.max_body_bytes,
-                        help="largest request body accepted, after decompression; default %(default)s")
-    parser.add_argument("--queue-max-rows", type=_positive, default=defaults.queue_max_rows,
-                        help="rows waiting for the writer before ingest answers 503; default %(default)s")
+    for s in SETTINGS:
+        default = getattr(defaults, s.field)
+        shown = ", ".join(default) if s.repeatable else default
+        parser.add_argument(s.flag, dest=s.field, type=_argument_type(s), metavar=s.metavar,
+                            action="append" if s.repeatable else "store",
+                            help=f"{s.help} (default {shown or 'none'}; variable {s.variable})")
 
 
-def apply_environment(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
-    """Let AGENT_COLLECTOR_<NAME> set an option's default, so a flag still wins over the variable."""
-    overrides = {}
-    for action in parser._actions:
-        if not action.option_strings or action.dest == "help":
+def from_arguments(args: argparse.Namespace, environ: Mapping[str, str]) -> Config:
+    """A flag wins over its variable, a variable over the default; every value is checked before anything opens."""
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        given = getattr(args, s.field)
+        if given is not None:
+            values[s.field] = tuple(given) if s.repeatable else given
             continue
-        name = action.option_strings[0].lstrip("-").replace("-", "_").upper()
-        raw = environ.get(ENV_PREFIX + name)
+        raw = environ.get(s.variable)
         if raw is None:
             continue
         try:
-            if action.dest == "api_keys":
-                overrides[action.dest] = [key.strip() for key in raw.split(",") if key.strip()]
+            if s.repeatable:
+                values[s.field] = tuple(s.parse(part) for part in raw.split(",") if part.strip())
             else:
-                overrides[action.dest] = action.type(raw) if action.type else raw
-        except (ValueError, argparse.ArgumentTypeError) as exc:
-            raise ConfigError(f"{ENV_PREFIX}{name}={raw!r}: {exc}") from None
-    parser.set_defaults(**overrides)
-
-
-def from_namespace(args: argparse.Namespace) -> Config:
-    keys = tuple(args.api_keys or ())
-    if any(not key for key in keys):
-        raise ConfigError("--api-key must not be empty")
-    return Config(
-        db=args.db,
-        host=args.host,
-        http_port=args.http_port,
-        grpc_port=args.grpc_port,
-        api_keys=keys,
-        max_body_bytes=args.max_body_bytes,
-        queue_max_rows=args.queue_max_rows,
-    )
-
+                values[s.field] = s.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{s.variable}={raw!r}: {exc}") from None
+    return Config(**values)

@@ -45,7 +45,7 @@ def test_a_taken_port_is_refused_in_one_line(tmp_path):
     (["--http-port", "70000"], {}, "port must be 0..65535"),
     (["--max-body-bytes", "0"], {}, "must be at least 1"),
     ([], {"AGENT_COLLECTOR_HTTP_PORT": "http"}, "AGENT_COLLECTOR_HTTP_PORT='http'"),
-    (["--api-key", ""], {}, "--api-key must not be empty"),
+    (["--api-key", " "], {}, "argument --api-key: must not be empty"),
 ])
 def test_invalid_settings_are_refused_before_starting(tmp_path, args, env, phrase):
     result = serve("--db", str(tmp_path / "c.duckdb"), *args, env=env)

@@ -8,7 +8,7 @@ import sys
 import duckdb
 
 from analytics.schema import LATEST_VERSION
-from collector.batch import EVENT_SCHEMA, RUN_SCHEMA
+from analytics.tables import EVENTS, RUNS
 
 TYPES = {"string": "VARCHAR", "int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN",
          "timestamp[us, tz=UTC]": "TIMESTAMP WITH TIME ZONE"}
@@ -28,7 +28,7 @@ def test_new_file_is_stamped_and_typed(collector):
     assert (events["timestamp"], events["tool_success"], events["tool_duration_ms"]) == (
         "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BIGINT")
     # The Arrow batch the writer inserts has the table's columns and types, apart from `data` (JSON text).
-    for schema, table in ((RUN_SCHEMA, runs), (EVENT_SCHEMA, events)):
+    for schema, table in ((RUNS, runs), (EVENTS, events)):
         for field in schema:
             expected = "JSON" if field.name == "data" else TYPES[str(field.type)]
             assert table[field.name] == expected, field.name

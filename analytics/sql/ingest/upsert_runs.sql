@@ -1,5 +1,4 @@
--- Replace-by-key from the staged Arrow table; within one group the last posted copy wins.
+-- Replace by key from the staged Arrow table, which holds one row per key (the last one posted).
 DELETE FROM runs WHERE run_id IN (SELECT run_id FROM staged_runs);
 INSERT INTO runs BY NAME
-SELECT * EXCLUDE (_ord) FROM staged_runs
-QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY _ord DESC) = 1;
+SELECT * FROM staged_runs;

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from collector import __version__, errors
 from collector.auth import ApiKeyAuth, KeyChecker
 from collector.body import BoundedBody
 from collector.config import Config
-from collector.receivers import agentd
+from collector.receivers import agentd, jsonbody
 from collector.routes import runs, system
 from collector.store import Store
 from collector.timing import ResponseTime
 from collector.writer import Writer
+
+
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's description plus the bodies that receivers parse themselves."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(jsonbody.SCHEMAS)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def create_app(config: Config, store: Store, writer: Writer) -> FastAPI:
@@ -24,6 +34,7 @@ def create_app(config: Config, store: Store, writer: Writer) -> FastAPI:
     errors.install(app)
     for router in (system.router, agentd.router, runs.router):
         app.include_router(router)
+    app.openapi = lambda: _openapi(app)
     # Outermost first: time everything, refuse unauthenticated requests before reading their bodies.
     app.add_middleware(BoundedBody, limit=config.max_body_bytes)
     app.add_middleware(ApiKeyAuth, checker=KeyChecker(config.api_keys))

@@ -39,9 +39,8 @@ def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     broken_json = next((e for e in errors if e["type"] == "json_invalid"), None)
     if broken_json is not None:
-        reason = broken_json.get("ctx", {}).get("error", "invalid JSON")
-        position = broken_json["loc"][-1] if len(broken_json["loc"]) > 1 else "?"
-        return error_response(400, f"request body is not valid JSON: {reason} at character {position}")
+        reason = broken_json["msg"].removeprefix("Invalid JSON: ")
+        return error_response(400, f"request body is not valid JSON: {reason}")
     return error_response(422, _field_errors(errors))
 
 

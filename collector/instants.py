@@ -21,7 +21,10 @@ def parse_instant(text: str) -> datetime:
         raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"timestamp is outside years 1..9999 in UTC: {text!r}") from None
 
 
 def format_instant(moment: datetime) -> str:

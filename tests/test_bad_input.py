@@ -16,7 +16,12 @@ JSON = {"Content-Type": "application/json"}
 
 
 def with_changes(**changes):
+    # json.dumps writes NaN and Infinity, and keeps "\ud800" as an escape: clients do send such bodies.
     return json.dumps({**RUN, **changes}).encode()
+
+
+def nested_metadata(depth):
+    return with_changes(metadata="NESTED").replace(b'"NESTED"', b'{"a":' * depth + b"1" + b"}" * depth)
 
 
 def without(field):
@@ -30,8 +35,19 @@ def with_event_type(kind):
 # (name, method, path, body, headers, status, where the error points, a phrase the message must contain)
 CASES = [
     ("malformed JSON", "POST", "/v1/runs", b'{"run_id": "x",', JSON, 400, None, "not valid JSON"),
-    ("empty body", "POST", "/v1/runs", b"", JSON, 422, ["body"], "required"),
-    ("array instead of object", "POST", "/v1/runs", b"[1, 2]", JSON, 422, ["body"], "valid dictionary"),
+    ("empty body", "POST", "/v1/runs", b"", JSON, 400, None, "not valid JSON"),
+    ("NaN cost", "POST", "/v1/runs", with_changes(cost_usd=float("nan")), JSON, 422, ["body", "cost_usd"], "finite"),
+    ("infinite cost", "POST", "/v1/runs", with_changes(cost_usd=float("inf")), JSON, 422, ["body", "cost_usd"],
+     "finite"),
+    ("integer beyond BIGINT", "POST", "/v1/runs", with_changes(duration_ms=10**30), JSON, 422,
+     ["body", "duration_ms"], "less than or equal to 9223372036854775807"),
+    ("lone surrogate in a string", "POST", "/v1/runs", with_changes(run_id="\ud800"), JSON, 400, None,
+     "not valid JSON"),
+    ("nesting past the parser's limit", "POST", "/v1/runs", nested_metadata(500), JSON, 400, None,
+     "recursion limit exceeded"),
+    ("instant outside the calendar in UTC", "POST", "/v1/runs", with_changes(started_at="0001-01-01T00:00:00+05:00"),
+     JSON, 422, ["body", "started_at"], "outside years 1..9999"),
+    ("array instead of object", "POST", "/v1/runs", b"[1, 2]", JSON, 422, ["body"], "Input should be an object"),
     ("missing trace_id", "POST", "/v1/runs", without("trace_id"), JSON, 422, ["body", "trace_id"], "Field required"),
     ("missing started_at", "POST", "/v1/runs", without("started_at"), JSON, 422, ["body", "started_at"], "required"),
     ("tokens of wrong type", "POST", "/v1/runs", with_changes(tokens={"input": "lots"}), JSON, 422,

@@ -122,3 +122,12 @@ def test_everything_survives_a_restart(start_collector, tmp_path):
     http = second.client()
     assert {path: http.get(path).json() for path in before} == before
     assert before["/v1/stats"]["total_runs"] == 2
+
+
+def test_openapi_documents_the_ingest_bodies(collector):
+    document = collector.client().get("/openapi.json").json()
+    body = document["paths"]["/v1/runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/AgentRun"}
+    schemas = document["components"]["schemas"]
+    assert {"AgentRun", "RunEvent", "TokenUsage", "ErrorInfo", "ToolCallSummary"} <= set(schemas)
+    assert {"run_id", "started_at", "trace_id", "span_id"} <= set(schemas["AgentRun"]["required"])

@@ -6,15 +6,23 @@ from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from collector.batch import Batch
 from collector.instants import Instant
+from collector.receivers.jsonbody import documented, parse
 
 SOURCE = "agentd"
 
 
-Count = Annotated[int, Field(ge=0)]
+# Integers the store keeps as BIGINT; a larger one is a 422, not an overflow in the writer.
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
+
+
+class Record(BaseModel):
+    # NaN and infinities are not JSON and would poison every sum over the column.
+    model_config = ConfigDict(allow_inf_nan=False)
 
 
 class RunStatus(str, Enum):
@@ -38,38 +46,38 @@ class EventType(str, Enum):
     user_message = "user_message"
 
 
-class TokenUsage(BaseModel):
+class TokenUsage(Record):
     input: Count = 0
     output: Count = 0
     cache_read: Count = 0
     cache_write: Count = 0
 
 
-class ErrorInfo(BaseModel):
+class ErrorInfo(Record):
     type: str
     message: str
     stack: str | None = None
 
 
-class ToolCallSummary(BaseModel):
+class ToolCallSummary(Record):
     tool: str
-    count: int = 0
-    total_duration_ms: int = 0
-    success_count: int = 0
-    failure_count: int = 0
+    count: Int64 = 0
+    total_duration_ms: Int64 = 0
+    success_count: Int64 = 0
+    failure_count: Int64 = 0
 
 
 # Field order is the receiver's response key order; unknown fields are dropped, as the receiver does.
-class RunEvent(BaseModel):
+class RunEvent(Record):
     event_id: str
     type: EventType
     timestamp: Instant
-    sequence_number: int = 0
+    sequence_number: Int64 = 0
     tool_name: str | None = None
     tool_id: str | None = None
     tool_input: dict[str, Any] | None = None
     tool_output: str | None = None
-    tool_duration_ms: int | None = None
+    tool_duration_ms: Int64 | None = None
     tool_success: bool | None = None
     content: str | None = None
     thinking: str | None = None
@@ -77,17 +85,17 @@ class RunEvent(BaseModel):
     error: ErrorInfo | None = None
 
 
-class AgentRun(BaseModel):
+class AgentRun(Record):
     run_id: str
     agent_id: str | None = None
     session_id: str | None = None
     sdk_session_id: str | None = None
     started_at: Instant
     finished_at: Instant | None = None
-    duration_ms: int | None = None
-    api_duration_ms: int | None = None
-    first_token_ms: int | None = None
-    num_turns: int | None = None
+    duration_ms: Int64 | None = None
+    api_duration_ms: Int64 | None = None
+    first_token_ms: Int64 | None = None
+    num_turns: Int64 | None = None
     status: RunStatus = RunStatus.running
     tokens: TokenUsage = TokenUsage()
     cost_usd: float | None = None
@@ -164,16 +172,18 @@ def run_row(run: AgentRun) -> dict[str, Any]:
 router = APIRouter(tags=["AgentD ingest"])
 
 
-@router.post("/v1/runs", status_code=202)
-async def post_run(run: AgentRun, request: Request) -> dict[str, Any]:
+@router.post("/v1/runs", status_code=202, openapi_extra=documented(AgentRun))
+async def post_run(request: Request) -> dict[str, Any]:
     """A finished (or updated) run with its events; re-posting a run_id replaces it."""
+    run = parse(AgentRun, await request.body())
     batch = Batch.from_rows(runs=[run_row(run)], events=[event_row(run.run_id, e) for e in run.events])
     await request.app.state.writer.write(batch)
     return {"status": "accepted", "run_id": run.run_id}
 
 
-@router.post("/v1/runs/{run_id}/events", status_code=202)
-async def post_event(run_id: str, event: RunEvent, request: Request) -> dict[str, Any]:
+@router.post("/v1/runs/{run_id}/events", status_code=202, openapi_extra=documented(RunEvent))
+async def post_event(run_id: str, request: Request) -> dict[str, Any]:
     """One streamed event; it may arrive before or after its run, and re-posting an event_id replaces it."""
+    event = parse(RunEvent, await request.body())
     await request.app.state.writer.write(Batch.from_rows(events=[event_row(run_id, event)]))
     return {"status": "accepted", "run_id": run_id}

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from analytics import runs
 from collector.batch import Batch
@@ -49,12 +50,15 @@ def run_events(request: Request, run_id: str) -> JSONResponse:
         return JSONResponse(runs.run_events(con, run_id))
 
 
+def _run_exists(request: Request, run_id: str) -> bool:
+    with _store(request).read() as con:
+        return runs.run_exists(con, run_id)
+
+
 @router.delete("/v1/runs/{run_id}", status_code=204)
 async def delete_run(request: Request, run_id: str) -> Response:
     """Deletes the run and its events."""
-    with _store(request).read() as con:
-        exists = runs.run_exists(con, run_id)
-    if not exists:
+    if not await run_in_threadpool(_run_exists, request, run_id):
         raise ApiError(404, f"Run {run_id} not found")
     await request.app.state.writer.write(Batch(deleted_run_ids=(run_id,)))
     return Response(status_code=204)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from itertools import chain
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa

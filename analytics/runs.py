@@ -21,7 +21,7 @@ def _execute(con: Connection, name: str, **params: Any) -> duckdb.DuckDBPyConnec
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _events_by_run(con: Connection, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:

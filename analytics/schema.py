@@ -14,7 +14,8 @@ class SchemaError(RuntimeError):
 
 
 def _version(con: duckdb.DuckDBPyConnection, where: str) -> int:
-    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    found = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()
+    tables = {name for (name,) in found}
     if "schema_meta" not in tables:
         if tables:
             raise SchemaError(f"{where} holds tables ({', '.join(sorted(tables))}) but no agent-collector schema_meta; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from collector import __version__, server
 from collector.config import ConfigError, add_arguments, from_arguments

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 ENV_PREFIX = "AGENT_COLLECTOR_"
 
@@ -71,10 +72,12 @@ SETTINGS = (
     Setting("--host", "host", str, "ADDRESS", "address to listen on"),
     Setting("--http-port", "http_port", _port, "PORT", "port of every HTTP route; 0 picks a free port"),
     Setting("--grpc-port", "grpc_port", _port, "PORT", "port of OTLP/gRPC; 0 picks a free port"),
-    Setting("--api-key", "api_keys", _key, "KEY", "require this key (Authorization: Bearer or X-API-Key) on every route but "
-            "/health; repeatable; the variable takes a comma-separated list", repeatable=True),
-    Setting("--max-body-bytes", "max_body_bytes", _positive, "BYTES", "largest request body accepted, after decompression"),
-    Setting("--queue-max-rows", "queue_max_rows", _positive, "ROWS", "rows waiting for the writer before ingest answers 503"),
+    Setting("--api-key", "api_keys", _key, "KEY", "require this key (Authorization: Bearer or X-API-Key) on every "
+            "route but /health; repeatable; the variable takes a comma-separated list", repeatable=True),
+    Setting("--max-body-bytes", "max_body_bytes", _positive, "BYTES",
+            "largest request body accepted, after decompression"),
+    Setting("--queue-max-rows", "queue_max_rows", _positive, "ROWS",
+            "rows waiting for the writer before ingest answers 503"),
 )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,18 +12,6 @@ from starlette.exceptions import HTTPException
 
 from collector.store import PoolExhausted
 from collector.writer import RETRY_AFTER_SECONDS, QueueFull, WriterClosed
-
-log = logging.getLogger(__name__)
-
-
-class ApiError(Exception):
-    """An answer other than success, raised anywhere below a route."""
-
-    def __init__(self, status: int, detail: Any, headers: Mapping[str, str] | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.headers = dict(headers or {})
 
 
 def error_response(status: int, detail: Any, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -44,29 +32,23 @@ def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
     return error_response(422, _field_errors(errors))
 
 
-def _overloaded(_: Request, exc: Exception) -> JSONResponse:
-    return error_response(503, f"collector is overloaded: {exc}; retry later",
-                          {"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-
-def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-    return error_response(exc.status, exc.detail, exc.headers)
+def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(503, f"{exc}; retry later", {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
     return error_response(exc.status_code, exc.detail, exc.headers)
 
 
-def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    # Starlette re-raises after this answer, so the server's log gets the traceback.
     return JSONResponse({"detail": "Internal server error", "type": type(exc).__name__}, status_code=500)
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    for overload in (QueueFull, WriterClosed, PoolExhausted):
-        app.add_exception_handler(overload, _overloaded)
+    for unavailable in (QueueFull, WriterClosed, PoolExhausted):
+        app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
 

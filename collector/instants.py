@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -20,16 +20,16 @@ def parse_instant(text: str) -> datetime:
     except ValueError:
         raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
+        return parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
     except OverflowError:
         raise ValueError(f"timestamp is outside years 1..9999 in UTC: {text!r}") from None
 
 
 def format_instant(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds, e.g. 2026-11-22T22:58:29.978815Z."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _parse_text(value: Any) -> Any:

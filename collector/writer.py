@@ -49,7 +49,7 @@ class Writer:
                 raise WriterClosed("the collector is shutting down")
             # An empty queue takes any batch, so one larger than the bound is slow, not refused forever.
             if self._pending_rows and self._pending_rows + batch.rows > self._max_rows:
-                raise QueueFull(f"{self._pending_rows} rows are waiting to be written")
+                raise QueueFull(f"the writer queue is full ({self._pending_rows} rows waiting)")
             self._pending.append((batch, done))
             self._pending_rows += batch.rows
             self._cond.notify()

@@ -1,11 +1,11 @@
-"""The real agentd-sdk client, in batch and streaming mode, against a real collector; values read back through every query route."""
+"""The real agentd-sdk client, batch and streaming, against a real collector; values read back through every route."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import agentd
@@ -183,7 +183,7 @@ def test_sdk_runs_through_every_query_route(collector, streaming):
     researcher = http.get("/v1/stats", params={"agent_id": "researcher", "since": "2000-01-01"}).json()
     assert (researcher["total_runs"], researcher["total_tokens_input"], researcher["total_estimated_cost_usd"]) == (
         2, 3000, None)
-    future = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     assert http.get("/v1/stats", params={"since": future}).json()["total_runs"] == 0
     # An instant with an offset is compared as an instant: two hours ago in UTC+05:00 includes every run.
     earlier = (datetime.now(timezone(timedelta(hours=5))) - timedelta(hours=2)).isoformat()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analytics.tables import SCHEMAS
 from analytics.sql import INGEST, QUERIES, SQL_DIR
+from analytics.tables import SCHEMAS
 
 ROOT = Path(__file__).resolve().parents[1]
 DUCKDB_ALLOWED = {"collector/store.py"}
@@ -34,4 +34,5 @@ def test_every_sql_file_is_used_and_every_used_name_has_a_file():
     assert set(INGEST) == {"delete_runs"} | {f"upsert_{table}" for table in SCHEMAS}
     for name, statements in QUERIES.items():
         assert len(statements) == 1, f"{name}.sql must hold one query"
-        assert (SQL_DIR / "queries" / f"{name}.sql").read_text().startswith("--"), f"{name}.sql must say what it answers"
+        opening = (SQL_DIR / "queries" / f"{name}.sql").read_text()
+        assert opening.startswith("--"), f"{name}.sql must say what it answers"

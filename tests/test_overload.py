@@ -27,7 +27,7 @@ def test_full_queue_answers_503_and_keeps_what_it_acknowledged(start_collector):
     assert refused, "no request found the queue full"
     for response in refused:
         assert 1 <= int(response.headers["Retry-After"]) <= 5
-        assert response.json()["detail"].startswith("collector is overloaded")
+        assert response.json()["detail"].startswith("the writer queue is full (")
 
     http = collector.client()
     stored = http.get("/v1/runs", params={"limit": 1000}).json()

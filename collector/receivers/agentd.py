@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -25,14 +25,14 @@ class Record(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
 
-class RunStatus(str, Enum):
+class RunStatus(StrEnum):
     running = "running"
     completed = "completed"
     failed = "failed"
     timeout = "timeout"
 
 
-class EventType(str, Enum):
+class EventType(StrEnum):
     run_start = "run_start"
     assistant_message = "assistant_message"
     thinking = "thinking"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from analytics import runs
 from collector.batch import Batch
-from collector.errors import ApiError
 from collector.instants import Instant
 from collector.receivers.agentd import RunStatus
+from collector.store import Store
 
 router = APIRouter(tags=["AgentD queries"])
 
@@ -20,7 +20,7 @@ router = APIRouter(tags=["AgentD queries"])
 Since = Annotated[Instant | None, Query(description="only runs started at or after this ISO 8601 instant")]
 
 
-def _store(request: Request):
+def _store(request: Request) -> Store:
     return request.app.state.store
 
 
@@ -40,7 +40,7 @@ def get_run(request: Request, run_id: str) -> JSONResponse:
     with _store(request).read() as con:
         run = runs.get_run(con, run_id)
     if run is None:
-        raise ApiError(404, f"Run {run_id} not found")
+        raise HTTPException(404, f"Run {run_id} not found")
     return JSONResponse(run)
 
 
@@ -59,7 +59,7 @@ def _run_exists(request: Request, run_id: str) -> bool:
 async def delete_run(request: Request, run_id: str) -> Response:
     """Deletes the run and its events."""
     if not await run_in_threadpool(_run_exists, request, run_id):
-        raise ApiError(404, f"Run {run_id} not found")
+        raise HTTPException(404, f"Run {run_id} not found")
     await request.app.state.writer.write(Batch(deleted_run_ids=(run_id,)))
     return Response(status_code=204)
 
@@ -69,7 +69,7 @@ def trace_runs(request: Request, trace_id: str) -> JSONResponse:
     with _store(request).read() as con:
         found = runs.trace_runs(con, trace_id)
     if not found:
-        raise ApiError(404, f"Trace {trace_id} not found")
+        raise HTTPException(404, f"Trace {trace_id} not found")
     return JSONResponse(found)
 
 

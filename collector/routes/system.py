@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 
@@ -19,7 +19,7 @@ def health(request: Request) -> dict:
     store = request.app.state.store
     return {
         "status": "healthy",
-        "timestamp": format_instant(datetime.now(timezone.utc)),
+        "timestamp": format_instant(datetime.now(UTC)),
         "version": __version__,
         "db_size_bytes": store.size_bytes(),
         "db_pool_size": READ_CONNECTIONS,

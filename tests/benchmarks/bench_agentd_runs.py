@@ -102,7 +102,7 @@ async def drive(url: str, payloads: list[bytes], headers: dict, workers: int,
                 async with session.post("/v1/runs", data=body, headers=headers) as response:
                     await response.read()
                     status = response.status
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 result.statuses[type(exc).__name__] += 1
                 continue
             done = time.monotonic()
@@ -169,10 +169,9 @@ def describe_threads(before: dict[int, float], after: dict[int, float], seconds:
 
 def server_stats(url: str) -> dict:
     async def get() -> dict:
-        async with aiohttp.ClientSession() as session:
-            async with session.get(url + "/v1/stats") as response:
-                response.raise_for_status()
-                return await response.json()
+        async with aiohttp.ClientSession() as session, session.get(url + "/v1/stats") as response:
+            response.raise_for_status()
+            return await response.json()
     return asyncio.run(get())
 
 
@@ -193,7 +192,7 @@ def cpu_in_window(before: dict | None, after: dict | None, server_pid: int) -> d
     server = sum(after["server"].values()) - sum(before["server"].get(t, 0.0) for t in after["server"])
     return {"server_cpu": server / seconds,
             "threads": describe_threads(before["server"], after["server"], seconds, server_pid),
-            "client_cpu": [(a - b) / seconds for a, b in zip(after["clients"], before["clients"])],
+            "client_cpu": [(a - b) / seconds for a, b in zip(after["clients"], before["clients"], strict=True)],
             "machine_cpu": psutil.cpu_percent(interval=None) / 100 * os.cpu_count()}
 
 

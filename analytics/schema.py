@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
-from analytics.sql import MIGRATIONS
+from analytics.sql import MIGRATIONS, Migration
 
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -24,13 +26,14 @@ def _version(con: duckdb.DuckDBPyConnection, where: str) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_meta").fetchone()[0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection, where: str) -> int:
-    """Bring the schema up to LATEST_VERSION, each migration in its own transaction; return the version."""
+def migrate(con: duckdb.DuckDBPyConnection, where: str, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Apply the migrations the file lacks, each in its own transaction; return the version it ends at."""
+    latest = migrations[-1][0]
     current = _version(con, where)
-    if current > LATEST_VERSION:
+    if current > latest:
         raise SchemaError(f"{where} has schema version {current}, newer than this collector understands "
-                          f"({LATEST_VERSION}); upgrade agent-collector")
-    for version, _, statements in MIGRATIONS:
+                          f"({latest}); upgrade agent-collector")
+    for version, _, statements in migrations:
         if version <= current:
             continue
         con.begin()
@@ -42,4 +45,4 @@ def migrate(con: duckdb.DuckDBPyConnection, where: str) -> int:
         except BaseException:
             con.rollback()
             raise
-    return LATEST_VERSION
+    return latest

@@ -21,5 +21,7 @@ def _load(folder: str) -> dict[str, list[str]]:
 
 INGEST = _load("ingest")
 QUERIES = _load("queries")
+Migration = tuple[int, str, list[str]]
 # (version, name, statements), in the order they apply; a file is named NNN_what.sql.
-MIGRATIONS = [(int(name.split("_", 1)[0]), name, statements) for name, statements in _load("schema").items()]
+MIGRATIONS: list[Migration] = [
+    (int(name.split("_", 1)[0]), name, statements) for name, statements in _load("schema").items()]

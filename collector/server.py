@@ -60,7 +60,7 @@ def run(config: Config) -> int:
     try:
         host, port = http_socket.getsockname()[:2]
         log.info("database %s opened", config.db)
-        log.info("HTTP listening on http://%s:%d (OTLP/HTTP, AgentD REST, query API)", host, port)
+        log.info("HTTP listening on http://%s:%d (AgentD ingest and query API)", host, port)
         app = create_app(config, store, writer)
         # uvicorn stops accepting on SIGINT/SIGTERM and lets in-flight requests finish; they wait on the writer.
         # Once shut down it re-raises the signal to the handler it found, which must not end the process

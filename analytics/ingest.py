@@ -8,7 +8,6 @@ from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from analytics.sql import INGEST
 from analytics.tables import KEYS, SCHEMAS
@@ -17,8 +16,11 @@ from analytics.tables import KEYS, SCHEMAS
 class Batch(Protocol):
     """What the writer hands over (collector.batch.Batch): column lists per table, or run ids to delete."""
 
+    spans: Mapping[str, list[Any]]
     runs: Mapping[str, list[Any]]
     events: Mapping[str, list[Any]]
+    logs: Mapping[str, list[Any]]
+    metrics: Mapping[str, list[Any]]
     deleted_run_ids: tuple[str, ...]
 
 
@@ -49,19 +51,20 @@ def _upsert(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
             continue
         staged = pa.Table.from_pydict(
             {name: list(chain.from_iterable(part[name] for part in parts)) for name in schema.names}, schema=schema)
+        if table in KEYS:
+            staged = _last_per_key(staged, KEYS[table])
         name = f"staged_{table}"
-        con.register(name, _last_per_key(staged, KEYS[table]))
-        try:
-            for statement in INGEST[f"upsert_{table}"]:
-                con.execute(statement)
-        finally:
-            con.unregister(name)
+        # After a failed statement the transaction refuses even unregister; the next register replaces the view.
+        con.register(name, staged)
+        for statement in INGEST[f"write_{table}"]:
+            con.execute(statement)
+        con.unregister(name)
 
 
-def _last_per_key(staged: pa.Table, key: str) -> pa.Table:
+def _last_per_key(staged: pa.Table, key: tuple[str, ...]) -> pa.Table:
     """Keep the last-posted copy of each key, in Arrow: cheaper than a window in SQL, and free when keys are unique."""
-    if pc.count_distinct(staged[key]).as_py() == staged.num_rows:
+    if staged.group_by(list(key)).aggregate([]).num_rows == staged.num_rows:
         return staged
     positions = staged.append_column("_ord", pa.array(range(staged.num_rows), pa.int64()))
-    last = positions.group_by(key).aggregate([("_ord", "max")])["_ord_max"]
+    last = positions.group_by(list(key)).aggregate([("_ord", "max")])["_ord_max"]
     return staged.take(last)

@@ -34,6 +34,8 @@ RUNS = pa.schema([
     ("error_type", pa.string()),
     ("error_message", pa.string()),
     ("data", pa.string()),  # JSON text; the column is JSON
+    ("agent_name", pa.string()),
+    ("tokens_reasoning", pa.int64()),
 ])
 
 EVENTS = pa.schema([
@@ -54,7 +56,92 @@ EVENTS = pa.schema([
     ("error_type", pa.string()),
     ("error_message", pa.string()),
     ("data", pa.string()),
+    ("tokens_reasoning", pa.int64()),
+    ("model", pa.string()),
+    ("cost_usd", pa.float64()),
 ])
 
-SCHEMAS = {"runs": RUNS, "events": EVENTS}
-KEYS = {"runs": "run_id", "events": "event_id"}
+SPANS = pa.schema([
+    ("trace_id", pa.string()),
+    ("span_id", pa.string()),
+    ("parent_span_id", pa.string()),
+    ("trace_state", pa.string()),
+    ("flags", pa.int64()),
+    ("name", pa.string()),
+    ("kind", pa.string()),
+    ("start_time", _INSTANT),
+    ("end_time", _INSTANT),
+    ("duration_ms", pa.float64()),
+    ("status_code", pa.string()),
+    ("status_message", pa.string()),
+    ("service_name", pa.string()),
+    ("scope_name", pa.string()),
+    ("scope_version", pa.string()),
+    ("resource_attributes", pa.string()),
+    ("scope_attributes", pa.string()),
+    ("attributes", pa.string()),
+    ("events", pa.string()),
+    ("links", pa.string()),
+    ("dropped_attributes_count", pa.int64()),
+    ("dropped_events_count", pa.int64()),
+    ("dropped_links_count", pa.int64()),
+    ("role", pa.string()),
+    ("operation", pa.string()),
+    ("agent_id", pa.string()),
+    ("agent_name", pa.string()),
+    ("session_id", pa.string()),
+    ("provider", pa.string()),
+    ("model", pa.string()),
+    ("tool_name", pa.string()),
+    ("tool_call_id", pa.string()),
+    ("error_type", pa.string()),
+    ("tokens_input", pa.int64()),
+    ("tokens_output", pa.int64()),
+    ("tokens_cache_read", pa.int64()),
+    ("tokens_cache_write", pa.int64()),
+    ("tokens_reasoning", pa.int64()),
+    ("cost_usd", pa.float64()),
+    ("cost_source", pa.string()),
+])
+
+LOGS = pa.schema([
+    ("time", _INSTANT),
+    ("observed_time", _INSTANT),
+    ("severity_number", pa.int64()),
+    ("severity_text", pa.string()),
+    ("event_name", pa.string()),
+    ("body", pa.string()),
+    ("trace_id", pa.string()),
+    ("span_id", pa.string()),
+    ("flags", pa.int64()),
+    ("service_name", pa.string()),
+    ("scope_name", pa.string()),
+    ("scope_version", pa.string()),
+    ("resource_attributes", pa.string()),
+    ("attributes", pa.string()),
+    ("dropped_attributes_count", pa.int64()),
+])
+
+METRICS = pa.schema([
+    ("name", pa.string()),
+    ("description", pa.string()),
+    ("unit", pa.string()),
+    ("type", pa.string()),
+    ("time", _INSTANT),
+    ("start_time", _INSTANT),
+    ("temporality", pa.int64()),
+    ("is_monotonic", pa.bool_()),
+    ("value", pa.float64()),
+    ("count", pa.int64()),
+    ("sum", pa.float64()),
+    ("data", pa.string()),
+    ("service_name", pa.string()),
+    ("scope_name", pa.string()),
+    ("resource_attributes", pa.string()),
+    ("attributes", pa.string()),
+])
+
+# Spans first: the runs and events derived from them are recomputed right after, in the same transaction.
+SCHEMAS = {"spans": SPANS, "runs": RUNS, "events": EVENTS, "logs": LOGS, "metrics": METRICS}
+# The columns a re-post replaces by; tables without a key only ever append.
+KEYS = {"spans": ("trace_id", "span_id"), "runs": ("run_id",), "events": ("event_id",)}

@@ -9,7 +9,7 @@ from collector import __version__, errors
 from collector.auth import ApiKeyAuth, KeyChecker
 from collector.body import BoundedBody
 from collector.config import Config
-from collector.receivers import agentd, jsonbody
+from collector.receivers import agentd, jsonbody, otlp_http
 from collector.routes import runs, system
 from collector.store import Store
 from collector.timing import ResponseTime
@@ -26,17 +26,17 @@ def _openapi(app: FastAPI) -> dict:
 
 
 def create_app(config: Config, store: Store, writer: Writer) -> FastAPI:
-    app = FastAPI(title="agent-collector", version=__version__,
-                  description="Collector for AI-agent telemetry: AgentD receiver API over one DuckDB file.")
+    app = FastAPI(title="agent-collector", version=__version__, description="Collector for AI-agent telemetry: "
+                  "OTLP/HTTP and the AgentD receiver API over one DuckDB file.")
     app.state.config = config
     app.state.store = store
     app.state.writer = writer
     errors.install(app)
-    for router in (system.router, agentd.router, runs.router):
+    for router in (system.router, otlp_http.router, agentd.router, runs.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)
     # Outermost first: time everything, refuse unauthenticated requests before reading their bodies.
-    app.add_middleware(BoundedBody, limit=config.max_body_bytes)
-    app.add_middleware(ApiKeyAuth, checker=KeyChecker(config.api_keys))
+    app.add_middleware(BoundedBody, limit=config.max_body_bytes, responders=otlp_http.ERROR_RESPONDERS)
+    app.add_middleware(ApiKeyAuth, checker=KeyChecker(config.api_keys), responders=otlp_http.ERROR_RESPONDERS)
     app.add_middleware(ResponseTime)
     return app

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from collector.errors import error_response
+from collector.errors import Responder, refusal
 
 OPEN_PATHS = frozenset({"/health"})
 
@@ -40,15 +41,16 @@ class KeyChecker:
 
 
 class ApiKeyAuth:
-    def __init__(self, app: ASGIApp, checker: KeyChecker):
+    def __init__(self, app: ASGIApp, checker: KeyChecker, responders: Mapping[str, Responder] | None = None):
         self.app = app
         self.checker = checker
+        self.responders = responders or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.checker.enabled and scope["path"] not in OPEN_PATHS:
             headers = Headers(scope=scope)
             if not self.checker.accepts(presented_key(headers.get("authorization"), headers.get("x-api-key"))):
-                response = error_response(401, "Invalid or missing API key", {"WWW-Authenticate": "Bearer"})
-                await response(scope, receive, send)
+                await refusal(self.responders, scope["path"], headers.get("content-type"), 401,
+                              "Invalid or missing API key", {"WWW-Authenticate": "Bearer"})(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from analytics.tables import EVENTS, RUNS
+from analytics.tables import SCHEMAS
 
 Columns = dict[str, list[Any]]
 
@@ -24,21 +24,24 @@ def _length(columns: Columns) -> int:
 
 @dataclass(frozen=True)
 class Batch:
-    """Rows to upsert, column by column, or run ids to delete; once submitted it belongs to the writer.
+    """Rows to write, column by column per table, or run ids to delete; once submitted it belongs to the writer.
 
     Columns stay Python lists until the writer turns a whole commit group into one Arrow table: building Arrow per
     request cost more than everything else a request does (measured with py-spy under the ingest benchmark).
     """
 
+    spans: Columns = field(default_factory=dict)
     runs: Columns = field(default_factory=dict)
     events: Columns = field(default_factory=dict)
+    logs: Columns = field(default_factory=dict)
+    metrics: Columns = field(default_factory=dict)
     deleted_run_ids: tuple[str, ...] = ()
 
     @classmethod
-    def from_rows(cls, runs: Iterable[dict[str, Any]] = (), events: Iterable[dict[str, Any]] = ()) -> Batch:
-        """Rows are dicts keyed by column name; a missing key is NULL."""
-        return cls(runs=_columns(runs, RUNS), events=_columns(events, EVENTS))
+    def from_rows(cls, **tables: Iterable[dict[str, Any]]) -> Batch:
+        """Rows per table name (runs=[...], spans=[...]); a row is a dict keyed by column name, a missing key NULL."""
+        return cls(**{table: _columns(rows, SCHEMAS[table]) for table, rows in tables.items()})
 
     @property
     def rows(self) -> int:
-        return _length(self.runs) + _length(self.events) + len(self.deleted_run_ids)
+        return sum(_length(getattr(self, table)) for table in SCHEMAS) + len(self.deleted_run_ids)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from collector.errors import error_response
+from collector.errors import Responder, refusal
 
 # zlib window bits: 16 + 15 reads a gzip header, 15 a zlib (HTTP "deflate") header.
 _WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
-
 
 class BodyError(Exception):
     def __init__(self, status: int, detail: str):
@@ -75,9 +75,10 @@ async def read_body(receive: Receive, encoding: str, limit: int) -> bytes:
 
 
 class BoundedBody:
-    def __init__(self, app: ASGIApp, limit: int):
+    def __init__(self, app: ASGIApp, limit: int, responders: Mapping[str, Responder] | None = None):
         self.app = app
         self.limit = limit
+        self.responders = responders or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in _NO_BODY_METHODS:
@@ -93,7 +94,8 @@ class BoundedBody:
                 raise BodyError(413, f"request body is larger than {self.limit} bytes")
             body = await read_body(receive, encoding, self.limit)
         except BodyError as exc:
-            await error_response(exc.status, exc.detail)(scope, receive, send)
+            response = refusal(self.responders, scope["path"], headers.get("content-type"), exc.status, exc.detail)
+            await response(scope, receive, send)
             return
         except ClientGone:
             return

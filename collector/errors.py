@@ -1,13 +1,14 @@
-"""Maps every failure to the wire in one JSON shape, {"detail": ...}, as the AgentD receiver and FastAPI do."""
+"""Maps every failure to the wire in one JSON shape, {"detail": ...}, as the AgentD receiver and FastAPI do;
+protocols with an error body of their own (OTLP/HTTP) plug theirs in by path."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from collector.store import PoolExhausted
@@ -16,6 +17,17 @@ from collector.writer import RETRY_AFTER_SECONDS, QueueFull, WriterClosed
 
 def error_response(status: int, detail: Any, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
+
+
+# (status, detail, request Content-Type, headers) -> the answer, for paths whose protocol defines its own error body
+# (OTLP/HTTP answers a google.rpc.Status). Middleware that refuses a request before routing looks its path up here.
+Responder = Callable[..., Response]
+
+
+def refusal(responders: Mapping[str, Responder], path: str, content_type: str | None, status: int, detail: str,
+            headers: Mapping[str, str] | None = None) -> Response:
+    respond = responders.get(path)
+    return respond(status, detail, content_type, headers) if respond else error_response(status, detail, headers)
 
 
 def _field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The collector's lifecycle: open the store, bind, start the writer, serve; on a signal, stop in reverse."""
+"""The collector's lifecycle: open the store, bind, start the writer and gRPC, serve; on a signal, stop in reverse."""
 
 from __future__ import annotations
 
@@ -13,10 +13,14 @@ import uvicorn
 
 from collector.app import create_app
 from collector.config import Config
+from collector.receivers import otlp_grpc
 from collector.store import Store, StoreError
 from collector.writer import Writer
 
 log = logging.getLogger("agent-collector")
+
+# How long gRPC calls in flight at a stop may take to finish; they only wait for the writer's next commit.
+GRPC_GRACE_SECONDS = 10
 
 
 class StartupError(RuntimeError):
@@ -42,6 +46,16 @@ def _already_handled(signum: int, frame: object) -> None:
     log.info("received %s; finishing shutdown", signal.Signals(signum).name)
 
 
+async def _serve(config: Config, writer: Writer, http: uvicorn.Server, http_socket: socket.socket) -> None:
+    """gRPC starts in uvicorn's loop and stops, letting its calls finish, once HTTP has stopped on a signal."""
+    grpc_server, grpc_address = await otlp_grpc.start(config, writer)
+    log.info("gRPC listening on %s (OTLP/gRPC)", grpc_address)
+    try:
+        await http.serve(sockets=[http_socket])
+    finally:
+        await grpc_server.stop(GRPC_GRACE_SECONDS)
+
+
 def run(config: Config) -> int:
     """Serve until SIGINT or SIGTERM; returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -52,6 +66,12 @@ def run(config: Config) -> int:
         return 1
     try:
         http_socket = bind(config.host, config.http_port, "HTTP")
+        # grpc only logs why it cannot bind a port; asking the OS first turns a taken port into one line.
+        try:
+            bind(config.host, config.grpc_port, "gRPC").close()
+        except StartupError:
+            http_socket.close()
+            raise
     except StartupError as exc:
         store.close()
         print(f"agent-collector: {exc}", file=sys.stderr)
@@ -60,7 +80,7 @@ def run(config: Config) -> int:
     try:
         host, port = http_socket.getsockname()[:2]
         log.info("database %s opened", config.db)
-        log.info("HTTP listening on http://%s:%d (AgentD ingest and query API)", host, port)
+        log.info("HTTP listening on http://%s:%d (OTLP/HTTP, AgentD ingest and query API)", host, port)
         app = create_app(config, store, writer)
         # uvicorn stops accepting on SIGINT/SIGTERM and lets in-flight requests finish; they wait on the writer.
         # Once shut down it re-raises the signal to the handler it found, which must not end the process
@@ -68,7 +88,10 @@ def run(config: Config) -> int:
         for handled in (signal.SIGINT, signal.SIGTERM):
             signal.signal(handled, _already_handled)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-        asyncio.run(server.serve(sockets=[http_socket]))
+        asyncio.run(_serve(config, writer, server, http_socket))
+    except otlp_grpc.BindError as exc:
+        print(f"agent-collector: gRPC port {exc}; choose another with --grpc-port", file=sys.stderr)
+        return 1
     finally:
         writer.close()
         store.close()

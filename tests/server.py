@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 _LISTENING = re.compile(r"HTTP listening on (http://\S+)")
+_GRPC_LISTENING = re.compile(r"gRPC listening on (\S+)")
 
 
 class Collector:
@@ -23,6 +24,7 @@ class Collector:
         self.env = env or {}
         self.proc: subprocess.Popen | None = None
         self.url = ""
+        self.grpc_target = ""
 
     def start(self, timeout: float = 30.0) -> Collector:
         self._log = open(self.log_path, "ab")
@@ -32,9 +34,10 @@ class Collector:
                                      env={**os.environ, **self.env})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = _LISTENING.search(self.log())
-            if found and self._healthy(found.group(1)):
-                self.url = found.group(1)
+            log = self.log()
+            found, grpc_found = _LISTENING.search(log), _GRPC_LISTENING.search(log)
+            if found and grpc_found and self._healthy(found.group(1)):
+                self.url, self.grpc_target = found.group(1), grpc_found.group(1)
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError(f"collector exited with {self.proc.returncode}:\n{self.log()}")

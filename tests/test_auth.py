@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from google.rpc.status_pb2 import Status
+
 from tests.conftest import captured_requests
 
 RUN = next(r["body"] for r in captured_requests("agentd_cap.jsonl") if r["path"] == "/v1/runs")
@@ -48,3 +50,10 @@ def test_keys_from_the_environment(start_collector):
     http = collector.client()
     assert http.get("/v1/stats").status_code == 401
     assert http.get("/v1/stats", headers={"X-API-Key": "env-two"}).status_code == 200
+
+
+def test_otlp_paths_are_refused_with_a_google_rpc_status(start_collector):
+    collector = start_collector("--api-key", "k")
+    response = collector.client().post("/v1/traces", content=b"", headers={"Content-Type": "application/x-protobuf"})
+    assert (response.status_code, response.headers["content-type"]) == (401, "application/x-protobuf")
+    assert Status.FromString(response.content).message == "Invalid or missing API key"

@@ -66,11 +66,11 @@ def test_an_older_file_is_upgraded_once(tmp_path):
         assert migrate(con, str(db)) == LATEST_VERSION
         con.execute("INSERT INTO runs (run_id, source, status, started_at, data) "
                     "VALUES ('kept', 'agentd', 'completed', now(), '{}')")
-    later = (LATEST_VERSION + 1, "later", ["ALTER TABLE runs ADD COLUMN tokens_reasoning BIGINT NOT NULL DEFAULT 0"])
+    later = (LATEST_VERSION + 1, "later", ["ALTER TABLE runs ADD COLUMN later_column BIGINT NOT NULL DEFAULT 0"])
     for _ in range(2):  # the second open finds nothing to do
         with duckdb.connect(str(db)) as con:
             assert migrate(con, str(db), [*MIGRATIONS, later]) == LATEST_VERSION + 1
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT run_id, tokens_reasoning FROM runs").fetchall() == [("kept", 0)]
+        assert con.execute("SELECT run_id, later_column FROM runs").fetchall() == [("kept", 0)]
         assert con.execute("SELECT list(version ORDER BY version) FROM schema_meta").fetchone()[0] == [
             *range(1, LATEST_VERSION + 2)]

@@ -164,6 +164,7 @@ def run_row(run: AgentRun) -> dict[str, Any]:
         "parent_span_id": run.parent_span_id,
         "error_type": run.error and run.error.type,
         "error_message": run.error and run.error.message,
+        "tokens_reasoning": 0,  # the AgentD SDK does not report it
         # Events live in their own table, where streamed and batched copies of one event meet.
         "data": run.model_dump_json(exclude={"events"}),
     }

@@ -1,0 +1,191 @@
+-- Raw spans replace by (trace_id, span_id): a re-sent export changes nothing.
+DELETE FROM spans USING staged_spans s WHERE spans.trace_id = s.trace_id AND spans.span_id = s.span_id;
+INSERT INTO spans BY NAME SELECT * FROM staged_spans;
+
+-- Runs and events from spans are derived, never stored as sent: every trace this batch touched is recomputed
+-- from all of its spans, so the result is the same whatever order and batches the spans arrived in.
+-- Which run each span of those traces belongs to: its outermost ancestor that starts a run (agent, workflow,
+-- chain); in a trace without such spans, its topmost ancestor (the root, once it has arrived).
+CREATE OR REPLACE TEMP TABLE span_runs AS
+WITH RECURSIVE
+touched AS (
+    SELECT trace_id, span_id, parent_span_id, role IN ('agent', 'workflow', 'chain') AS starts_run
+    FROM spans WHERE trace_id IN (SELECT DISTINCT trace_id FROM staged_spans)
+),
+up(trace_id, span_id, ancestor_id, depth) AS (
+    SELECT trace_id, span_id, span_id, 0 FROM touched
+    UNION ALL
+    SELECT up.trace_id, up.span_id, parent.span_id, up.depth + 1
+    FROM up
+    JOIN touched child ON child.trace_id = up.trace_id AND child.span_id = up.ancestor_id
+    JOIN touched parent ON parent.trace_id = child.trace_id AND parent.span_id = child.parent_span_id
+    WHERE up.depth < 256  -- a parent cycle in bad data must not recurse forever
+),
+traces AS (
+    SELECT trace_id, bool_or(coalesce(starts_run, false)) AS has_run_spans FROM touched GROUP BY trace_id
+)
+SELECT
+    up.trace_id,
+    up.span_id,
+    CASE WHEN any_value(traces.has_run_spans)
+         THEN arg_max(up.ancestor_id, up.depth) FILTER (WHERE ancestor.starts_run)
+         ELSE arg_max(up.ancestor_id, up.depth) END AS run_span_id
+FROM up
+JOIN touched ancestor ON ancestor.trace_id = up.trace_id AND ancestor.span_id = up.ancestor_id
+JOIN traces ON traces.trace_id = up.trace_id
+GROUP BY up.trace_id, up.span_id;
+
+DELETE FROM events WHERE source = 'otlp' AND run_id IN (
+    SELECT run_id FROM runs WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs));
+DELETE FROM runs WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs);
+
+INSERT INTO runs BY NAME
+WITH
+members AS (
+    SELECT m.run_span_id, s.*
+    FROM span_runs m JOIN spans s USING (trace_id, span_id)
+    WHERE m.run_span_id IS NOT NULL
+),
+llm AS (
+    SELECT
+        trace_id, run_span_id,
+        sum(tokens_input) AS tokens_input, sum(tokens_output) AS tokens_output,
+        sum(tokens_cache_read) AS tokens_cache_read, sum(tokens_cache_write) AS tokens_cache_write,
+        sum(tokens_reasoning) AS tokens_reasoning,
+        sum(cost_usd) AS cost_usd,
+        sum(cost_usd) FILTER (WHERE cost_source = 'reported') AS reported_cost_usd,
+        sum(cost_usd) FILTER (WHERE cost_source = 'estimated') AS estimated_cost_usd,
+        count(cost_usd) AS priced_calls,
+        count(*) FILTER (WHERE cost_source = 'reported') AS reported_calls,
+        arg_min(model, start_time) FILTER (WHERE model IS NOT NULL) AS model,
+        count(*) AS calls
+    FROM members WHERE role = 'llm'
+    GROUP BY trace_id, run_span_id
+),
+tool_totals AS (
+    SELECT
+        trace_id, run_span_id, tool_name,
+        count(*) AS calls,
+        sum(round(duration_ms))::BIGINT AS total_duration_ms,
+        count(*) FILTER (WHERE error_type IS NULL) AS successes,
+        count(*) FILTER (WHERE error_type IS NOT NULL) AS failures
+    FROM members WHERE role = 'tool' AND tool_name IS NOT NULL
+    GROUP BY trace_id, run_span_id, tool_name
+),
+tools AS (
+    SELECT trace_id, run_span_id,
+           to_json(list(json_object('tool', tool_name, 'count', calls, 'total_duration_ms', total_duration_ms,
+                                    'success_count', successes, 'failure_count', failures)
+                        ORDER BY tool_name)) AS tool_calls
+    FROM tool_totals GROUP BY trace_id, run_span_id
+),
+context AS (
+    SELECT
+        trace_id, run_span_id,
+        arg_min(session_id, start_time) FILTER (WHERE session_id IS NOT NULL) AS session_id,
+        arg_min(agent_id, start_time) FILTER (WHERE agent_id IS NOT NULL) AS agent_id,
+        arg_min(agent_name, start_time) FILTER (WHERE agent_name IS NOT NULL) AS agent_name
+    FROM members GROUP BY trace_id, run_span_id
+),
+derived AS (
+    SELECT
+        root.trace_id || '-' || root.span_id AS run_id,
+        coalesce(root.agent_id, context.agent_id, root.agent_name, context.agent_name, root.service_name) AS agent_id,
+        coalesce(root.agent_name, context.agent_name) AS agent_name,
+        coalesce(root.session_id, context.session_id) AS session_id,
+        CASE WHEN root.status_code = 'error' THEN 'failed' ELSE 'completed' END AS status,
+        root.start_time AS started_at,
+        root.end_time AS finished_at,
+        round(root.duration_ms)::BIGINT AS duration_ms,
+        coalesce(llm.tokens_input, root.tokens_input, 0) AS tokens_input,
+        coalesce(llm.tokens_output, root.tokens_output, 0) AS tokens_output,
+        coalesce(llm.tokens_cache_read, root.tokens_cache_read, 0) AS tokens_cache_read,
+        coalesce(llm.tokens_cache_write, root.tokens_cache_write, 0) AS tokens_cache_write,
+        coalesce(llm.tokens_reasoning, root.tokens_reasoning, 0) AS tokens_reasoning,
+        coalesce(llm.cost_usd, root.cost_usd) AS cost_usd,
+        CASE WHEN llm.priced_calls IS NULL OR llm.priced_calls = 0 THEN root.cost_source
+             WHEN llm.reported_calls = llm.priced_calls THEN 'reported'
+             WHEN llm.reported_calls = 0 THEN 'estimated'
+             ELSE 'mixed' END AS cost_source,
+        coalesce(llm.reported_cost_usd, CASE WHEN root.cost_source = 'reported' THEN root.cost_usd END)
+            AS sdk_cost_usd,
+        coalesce(llm.estimated_cost_usd, CASE WHEN root.cost_source = 'estimated' THEN root.cost_usd END)
+            AS estimated_cost_usd,
+        coalesce(root.model, llm.model) AS model,
+        root.trace_id,
+        root.span_id,
+        root.parent_span_id,
+        CASE WHEN root.status_code = 'error' THEN root.error_type END AS error_type,
+        CASE WHEN root.status_code = 'error' THEN root.status_message END AS error_message,
+        coalesce(tools.tool_calls, '[]'::JSON) AS tool_calls,
+        root.service_name,
+        root.name AS root_name
+    FROM (SELECT DISTINCT trace_id, run_span_id FROM members) run
+    JOIN spans root ON root.trace_id = run.trace_id AND root.span_id = run.run_span_id
+    LEFT JOIN llm ON llm.trace_id = run.trace_id AND llm.run_span_id = run.run_span_id
+    LEFT JOIN tools ON tools.trace_id = run.trace_id AND tools.run_span_id = run.run_span_id
+    LEFT JOIN context ON context.trace_id = run.trace_id AND context.run_span_id = run.run_span_id
+)
+SELECT
+    * EXCLUDE (tool_calls, service_name, root_name),
+    'otlp' AS source,
+    -- The same record, in the key order of the AgentD receiver's runs, so every run reads alike.
+    json_object(
+        'run_id', run_id, 'agent_id', agent_id, 'session_id', session_id, 'sdk_session_id', NULL,
+        'started_at', strftime(started_at, '%Y-%m-%dT%H:%M:%S.%fZ'),
+        'finished_at', strftime(finished_at, '%Y-%m-%dT%H:%M:%S.%fZ'),
+        'duration_ms', duration_ms, 'api_duration_ms', NULL, 'first_token_ms', NULL, 'num_turns', NULL,
+        'status', status,
+        'tokens', json_object('input', tokens_input, 'output', tokens_output, 'cache_read', tokens_cache_read,
+                              'cache_write', tokens_cache_write, 'reasoning', tokens_reasoning),
+        'cost_usd', cost_usd, 'cost_source', cost_source, 'sdk_cost_usd', sdk_cost_usd,
+        'estimated_cost_usd', estimated_cost_usd, 'model', model,
+        'trace_id', trace_id, 'span_id', span_id, 'parent_span_id', parent_span_id,
+        'error', CASE WHEN error_type IS NOT NULL OR error_message IS NOT NULL
+                      THEN json_object('type', error_type, 'message', error_message, 'stack', NULL) END,
+        'tool_calls', tool_calls,
+        'metadata', json_object('source', 'otlp', 'service_name', service_name, 'root_span_name', root_name,
+                                'agent_name', agent_name),
+        'prompt', NULL
+    ) AS data
+FROM derived;
+
+INSERT INTO events BY NAME
+SELECT
+    s.trace_id || '-' || s.span_id AS event_id,
+    m.trace_id || '-' || m.run_span_id AS run_id,
+    'otlp' AS source,
+    CASE s.role WHEN 'llm' THEN 'llm_call' ELSE 'tool_call' END AS type,
+    s.start_time AS timestamp,
+    row_number() OVER (PARTITION BY m.trace_id, m.run_span_id ORDER BY s.start_time, s.span_id) - 1
+        AS sequence_number,
+    s.tool_name,
+    s.tool_call_id AS tool_id,
+    CASE WHEN s.role = 'tool' THEN round(s.duration_ms)::BIGINT END AS tool_duration_ms,
+    CASE WHEN s.role = 'tool' THEN s.error_type IS NULL END AS tool_success,
+    s.tokens_input, s.tokens_output, s.tokens_cache_read, s.tokens_cache_write, s.tokens_reasoning,
+    s.error_type,
+    CASE WHEN s.error_type IS NOT NULL THEN s.status_message END AS error_message,
+    s.model,
+    s.cost_usd,
+    json_object(
+        'event_id', s.trace_id || '-' || s.span_id,
+        'type', CASE s.role WHEN 'llm' THEN 'llm_call' ELSE 'tool_call' END,
+        'timestamp', strftime(s.start_time, '%Y-%m-%dT%H:%M:%S.%fZ'),
+        'sequence_number', row_number() OVER (PARTITION BY m.trace_id, m.run_span_id ORDER BY s.start_time, s.span_id) - 1,
+        'tool_name', s.tool_name, 'tool_id', s.tool_call_id, 'tool_input', NULL, 'tool_output', NULL,
+        'tool_duration_ms', CASE WHEN s.role = 'tool' THEN round(s.duration_ms)::BIGINT END,
+        'tool_success', CASE WHEN s.role = 'tool' THEN s.error_type IS NULL END,
+        'content', NULL, 'thinking', NULL,
+        'tokens', CASE WHEN s.role = 'llm' THEN json_object(
+            'input', s.tokens_input, 'output', s.tokens_output, 'cache_read', s.tokens_cache_read,
+            'cache_write', s.tokens_cache_write, 'reasoning', s.tokens_reasoning) END,
+        'error', CASE WHEN s.error_type IS NOT NULL
+                      THEN json_object('type', s.error_type, 'message', s.status_message, 'stack', NULL) END,
+        'model', s.model, 'cost_usd', s.cost_usd, 'cost_source', s.cost_source,
+        'duration_ms', s.duration_ms, 'span_id', s.span_id, 'span_name', s.name
+    ) AS data
+FROM span_runs m JOIN spans s USING (trace_id, span_id)
+WHERE m.run_span_id IS NOT NULL AND s.role IN ('llm', 'tool');
+
+DROP TABLE span_runs;

@@ -1,0 +1,106 @@
+"""The gRPC port: OTLP trace, logs and metrics Export, and RunService, in the HTTP server's event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import grpc
+from google.protobuf.message import Message
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+
+from collector.auth import KeyChecker, presented_key
+from collector.config import Config
+from collector.receivers import run_service
+from collector.receivers.grpc_overload import unavailable
+from collector.receivers.otlp import SIGNALS, OtlpDecodeError, Signal, decode_protobuf, export_response
+from collector.writer import QueueFull, Writer, WriterClosed
+
+_SERVICES = {
+    "traces": trace_service_pb2.DESCRIPTOR.services_by_name["TraceService"],
+    "logs": logs_service_pb2.DESCRIPTOR.services_by_name["LogsService"],
+    "metrics": metrics_service_pb2.DESCRIPTOR.services_by_name["MetricsService"],
+}
+
+
+class BindError(OSError):
+    """gRPC could not listen on the address."""
+
+
+class _Exporter:
+    """One signal's Export: the same decode, export and writer path as OTLP/HTTP, with gRPC status codes."""
+
+    def __init__(self, signal: Signal, writer: Writer):
+        self._signal = signal
+        self._writer = writer
+
+    async def export(self, body: bytes, context: grpc.aio.ServicerContext) -> Message:
+        try:
+            export = self._signal.export(decode_protobuf(self._signal, body))
+        except OtlpDecodeError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        if export.batch.rows:
+            try:
+                await self._writer.write(export.batch)
+            except (QueueFull, WriterClosed) as exc:
+                await context.abort_with_status(unavailable(exc))
+        return export_response(self._signal, export)
+
+
+def _service(name: str, writer: Writer) -> grpc.GenericRpcHandler:
+    # The request arrives as bytes (no deserializer) so that garbage is INVALID_ARGUMENT, not grpc's UNKNOWN.
+    signal = SIGNALS[name]
+    export = grpc.unary_unary_rpc_method_handler(_Exporter(signal, writer).export,
+                                                 response_serializer=signal.response.SerializeToString)
+    return grpc.method_handlers_generic_handler(_SERVICES[name].full_name, {"Export": export})
+
+
+async def _refuse(request: bytes, context: grpc.aio.ServicerContext) -> None:
+    await context.abort(grpc.StatusCode.UNAUTHENTICATED, "Invalid or missing API key")
+
+
+class _ApiKeyAuth(grpc.aio.ServerInterceptor):
+    """Refuses a call without a configured key before its message is decoded."""
+
+    _refusal = grpc.unary_unary_rpc_method_handler(_refuse)
+
+    def __init__(self, checker: KeyChecker):
+        self._checker = checker
+
+    async def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        metadata = dict(details.invocation_metadata or ())
+        if self._checker.accepts(presented_key(metadata.get("authorization"), metadata.get("x-api-key"))):
+            return await continuation(details)
+        return self._refusal
+
+
+async def start(config: Config, writer: Writer) -> tuple[grpc.aio.Server, str]:
+    """Serve OTLP/gRPC on config.host:config.grpc_port in the running loop; returns the server and its host:port.
+
+    Stop it with `await server.stop(grace)`: calls in flight get `grace` seconds to finish.
+    """
+    checker = KeyChecker(config.api_keys)
+    server = grpc.aio.server(
+        interceptors=[_ApiKeyAuth(checker)] if checker.enabled else [],
+        options=[
+            # OTLP's size limit; grpc applies it after decompression too, answering RESOURCE_EXHAUSTED.
+            ("grpc.max_receive_message_length", config.max_body_bytes),
+            # Without this a second process could listen on the same port and take half the calls.
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    server.add_generic_rpc_handlers([_service(name, writer) for name in _SERVICES])
+    run_service.add_to_server(server, writer)
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    try:
+        port = server.add_insecure_port(f"{host}:{config.grpc_port}")
+    except RuntimeError:
+        port = 0
+    if not port:
+        raise BindError(f"{host}:{config.grpc_port} cannot be bound")
+    await server.start()
+    return server, f"{host}:{port}"

@@ -1,0 +1,128 @@
+"""Which span attributes mean what: one table over the OTel GenAI (current and legacy), OpenInference,
+Traceloop/OpenLLMetry, OpenLIT and Anthropic-native names. Adding a convention is adding a name to a row.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+# Concept -> attribute names, first present wins. Kept in the priority order of the conventions' own docs:
+# OTel GenAI current, OTel legacy, OpenInference, Traceloop, OpenLIT, vendor-native.
+ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "operation": ("gen_ai.operation.name",),
+    "openinference_kind": ("openinference.span.kind",),
+    "traceloop_kind": ("traceloop.span.kind",),
+    "agent_id": ("gen_ai.agent.id",),
+    "agent_name": ("gen_ai.agent.name", "agent.name"),
+    "workflow_name": ("gen_ai.workflow.name", "traceloop.workflow.name"),
+    "entity_name": ("traceloop.entity.name",),
+    "session_id": ("gen_ai.conversation.id", "session.id", "traceloop.association.properties.session_id",
+                   "gen_ai.agent.session_id"),
+    "provider": ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system"),
+    "model": ("gen_ai.response.model", "gen_ai.request.model", "llm.response.model_name", "llm.model_name",
+              "llm.request.model_name"),
+    "tool_name": ("gen_ai.tool.name", "tool.name"),
+    "tool_call_id": ("gen_ai.tool.call.id", "tool.id", "tool_call.id"),
+    "error_type": ("error.type", "gen_ai.framework.error.type"),
+    "cost_usd": ("llm.cost.total", "gen_ai.usage.cost", "operation.cost"),
+}
+
+class TokenNames(NamedTuple):
+    input: str
+    output: str
+    cache_read: tuple[str, ...]
+    cache_write: tuple[str, ...]
+    reasoning: tuple[str, ...]
+    input_includes_cache: bool
+
+
+# Token counts come in two accountings. "Inclusive" input counts cached tokens too (OTel GenAI, OpenInference,
+# Traceloop, OpenLIT); Anthropic-native input does not. The first row whose input or output is present is used
+# as a whole, so names from different accountings are never mixed.
+TOKEN_CONVENTIONS = tuple(TokenNames(*row) for row in (
+    ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+     ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+      "gen_ai.usage.prompt_tokens_details.cached_tokens"),
+     ("gen_ai.usage.cache_write.input_tokens", "gen_ai.usage.cache_creation.input_tokens",
+      "gen_ai.usage.cache_creation_input_tokens"),
+     ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens"),
+     True),
+    ("gen_ai.usage.prompt_tokens", "gen_ai.usage.completion_tokens",
+     ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens"),
+     ("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens"),
+     ("gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens"),
+     True),
+    ("llm.token_count.prompt", "llm.token_count.completion",
+     ("llm.token_count.prompt_details.cache_read",),
+     ("llm.token_count.prompt_details.cache_write",),
+     ("llm.token_count.completion_details.reasoning",),
+     True),
+    ("input_tokens", "output_tokens", ("cache_read_tokens", "cache_read_input_tokens"),
+     ("cache_creation_tokens", "cache_creation_input_tokens"), (), False),
+))
+
+# What a span is, from whichever convention says so.
+_ROLES_BY_OPERATION = {
+    "invoke_agent": "agent", "create_agent": "agent", "invoke_workflow": "workflow",
+    "chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "llm",
+    "execute_tool": "tool",
+}
+_ROLES_BY_OPENINFERENCE = {"AGENT": "agent", "CHAIN": "chain", "LLM": "llm", "EMBEDDING": "llm", "TOOL": "tool"}
+_ROLES_BY_TRACELOOP = {"workflow": "workflow", "agent": "agent", "tool": "tool"}
+# Spans of these roles start a run; the outermost one in a trace wins.
+RUN_ROLES = frozenset({"agent", "workflow", "chain"})
+
+
+def first(attributes: dict[str, Any], concept: str) -> Any:
+    for name in ATTRIBUTES[concept]:
+        value = attributes.get(name)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def role(attributes: dict[str, Any]) -> str | None:
+    """agent, workflow, chain, llm or tool; None for spans no convention describes."""
+    operation = first(attributes, "operation")
+    if operation in _ROLES_BY_OPERATION:
+        return _ROLES_BY_OPERATION[operation]
+    kind = first(attributes, "openinference_kind")
+    if isinstance(kind, str) and kind.upper() in _ROLES_BY_OPENINFERENCE:
+        return _ROLES_BY_OPENINFERENCE[kind.upper()]
+    kind = first(attributes, "traceloop_kind")
+    if kind in _ROLES_BY_TRACELOOP:
+        return _ROLES_BY_TRACELOOP[kind]
+    if first(attributes, "tool_name") is not None:
+        return "tool"
+    if any(attributes.get(c.input) is not None or attributes.get(c.output) is not None for c in TOKEN_CONVENTIONS):
+        return "llm"
+    return None
+
+
+def _count(attributes: dict[str, Any], names: tuple[str, ...]) -> int:
+    for name in names:
+        value = attributes.get(name)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            return max(int(value), 0)
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+    return 0
+
+
+def tokens(attributes: dict[str, Any]) -> dict[str, int] | None:
+    """Exclusive buckets, whatever the source's accounting: input excludes cache reads and writes."""
+    for names in TOKEN_CONVENTIONS:
+        if attributes.get(names.input) is None and attributes.get(names.output) is None:
+            continue
+        read, write = _count(attributes, names.cache_read), _count(attributes, names.cache_write)
+        given = _count(attributes, (names.input,))
+        return {
+            "input": max(given - read - write, 0) if names.input_includes_cache else given,
+            "output": _count(attributes, (names.output,)),
+            "cache_read": read,
+            "cache_write": write,
+            "reasoning": _count(attributes, names.reasoning),
+        }
+    return None

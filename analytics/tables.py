@@ -95,6 +95,7 @@ SPANS = pa.schema([
     ("tool_name", pa.string()),
     ("tool_call_id", pa.string()),
     ("error_type", pa.string()),
+    ("error_message", pa.string()),
     ("tokens_input", pa.int64()),
     ("tokens_output", pa.int64()),
     ("tokens_cache_read", pa.int64()),

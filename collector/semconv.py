@@ -12,6 +12,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "operation": ("gen_ai.operation.name",),
     "openinference_kind": ("openinference.span.kind",),
     "traceloop_kind": ("traceloop.span.kind",),
+    "llm_request_type": ("llm.request.type",),
     "agent_id": ("gen_ai.agent.id",),
     "agent_name": ("gen_ai.agent.name", "agent.name"),
     "workflow_name": ("gen_ai.workflow.name", "traceloop.workflow.name"),
@@ -69,6 +70,7 @@ _ROLES_BY_OPERATION = {
 }
 _ROLES_BY_OPENINFERENCE = {"AGENT": "agent", "CHAIN": "chain", "LLM": "llm", "EMBEDDING": "llm", "TOOL": "tool"}
 _ROLES_BY_TRACELOOP = {"workflow": "workflow", "agent": "agent", "tool": "tool"}
+_LLM_REQUEST_TYPES = frozenset({"chat", "completion", "embedding", "rerank"})  # Traceloop's llm.request.type
 # Spans of these roles start a run; the outermost one in a trace wins.
 RUN_ROLES = frozenset({"agent", "workflow", "chain"})
 
@@ -92,6 +94,8 @@ def role(attributes: dict[str, Any]) -> str | None:
     kind = first(attributes, "traceloop_kind")
     if kind in _ROLES_BY_TRACELOOP:
         return _ROLES_BY_TRACELOOP[kind]
+    if first(attributes, "llm_request_type") in _LLM_REQUEST_TYPES:
+        return "llm"
     if first(attributes, "tool_name") is not None:
         return "tool"
     if any(attributes.get(c.input) is not None or attributes.get(c.output) is not None for c in TOKEN_CONVENTIONS):

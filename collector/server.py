@@ -49,7 +49,7 @@ def _already_handled(signum: int, frame: object) -> None:
 async def _serve(config: Config, writer: Writer, http: uvicorn.Server, http_socket: socket.socket) -> None:
     """gRPC starts in uvicorn's loop and stops, letting its calls finish, once HTTP has stopped on a signal."""
     grpc_server, grpc_address = await otlp_grpc.start(config, writer)
-    log.info("gRPC listening on %s (OTLP/gRPC)", grpc_address)
+    log.info("gRPC listening on %s (OTLP/gRPC, RunService)", grpc_address)
     try:
         await http.serve(sockets=[http_socket])
     finally:

@@ -96,7 +96,7 @@ def _span_row(span, resource: dict[str, Any], scope, service: str | None) -> dic
     reported = semconv.first(attrs, "cost_usd")
     cost, cost_source = pricing.cost(reported, tokens, model, provider)
     status = STATUS_CODES[span.status.code] if span.status.code < len(STATUS_CODES) else "unset"
-    error_type = semconv.first(attrs, "error_type")
+    error_type, error_message = _error(span, attrs, status)
     return {
         "trace_id": span.trace_id.hex(),
         "span_id": span.span_id.hex(),
@@ -135,7 +135,8 @@ def _span_row(span, resource: dict[str, Any], scope, service: str | None) -> dic
         "tool_name": semconv.first(attrs, "tool_name")
         or (semconv.first(attrs, "entity_name") if role == "tool" else None),
         "tool_call_id": semconv.first(attrs, "tool_call_id"),
-        "error_type": error_type or ("error" if status == "error" else None),
+        "error_type": error_type,
+        "error_message": error_message,
         "tokens_input": tokens and tokens["input"],
         "tokens_output": tokens and tokens["output"],
         "tokens_cache_read": tokens and tokens["cache_read"],
@@ -144,6 +145,17 @@ def _span_row(span, resource: dict[str, Any], scope, service: str | None) -> dic
         "cost_usd": cost,
         "cost_source": cost_source,
     }
+
+
+def _error(span, attrs: dict[str, Any], status: str) -> tuple[str | None, str | None]:
+    """(type, message) of a failed span: error.type and the status message, else what its last `exception` event
+    says (instrumentations that call record_exception set no error.type), else just "error"."""
+    error_type = semconv.first(attrs, "error_type")
+    if status != "error" and error_type is None:
+        return None, None
+    exception = next((attributes(e.attributes) for e in reversed(span.events) if e.name == "exception"), {})
+    return (error_type or exception.get("exception.type") or "error",
+            span.status.message or exception.get("exception.message"))
 
 
 def _valid_ids(span) -> str | None:

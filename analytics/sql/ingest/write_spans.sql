@@ -5,11 +5,13 @@ INSERT INTO spans BY NAME SELECT * FROM staged_spans;
 -- Runs and events from spans are derived, never stored as sent: every trace this batch touched is recomputed
 -- from all of its spans, so the result is the same whatever order and batches the spans arrived in.
 -- Which run each span of those traces belongs to: its outermost ancestor that starts a run (agent, workflow,
--- chain); in a trace without such spans, its topmost ancestor (the root, once it has arrived).
+-- chain); in a trace without such spans, the trace's root. A span whose chain of parents is still incomplete
+-- (an agent's calls end, and are exported, before the agent does) belongs to no run until the rest arrives.
 CREATE OR REPLACE TEMP TABLE span_runs AS
 WITH RECURSIVE
 touched AS (
-    SELECT trace_id, span_id, parent_span_id, role IN ('agent', 'workflow', 'chain') AS starts_run
+    SELECT trace_id, span_id, parent_span_id, parent_span_id IS NULL AS is_root,
+           role IN ('agent', 'workflow', 'chain') AS starts_run
     FROM spans WHERE trace_id IN (SELECT DISTINCT trace_id FROM staged_spans)
 ),
 up(trace_id, span_id, ancestor_id, depth) AS (
@@ -29,7 +31,7 @@ SELECT
     up.span_id,
     CASE WHEN any_value(traces.has_run_spans)
          THEN arg_max(up.ancestor_id, up.depth) FILTER (WHERE ancestor.starts_run)
-         ELSE arg_max(up.ancestor_id, up.depth) END AS run_span_id
+         ELSE arg_max(up.ancestor_id, up.depth) FILTER (WHERE ancestor.is_root) END AS run_span_id
 FROM up
 JOIN touched ancestor ON ancestor.trace_id = up.trace_id AND ancestor.span_id = up.ancestor_id
 JOIN traces ON traces.trace_id = up.trace_id
@@ -90,7 +92,8 @@ context AS (
 derived AS (
     SELECT
         root.trace_id || '-' || root.span_id AS run_id,
-        coalesce(root.agent_id, context.agent_id, root.agent_name, context.agent_name, root.service_name) AS agent_id,
+        -- The run span's own id or name first: an id inside the run may belong to a sub-agent.
+        coalesce(root.agent_id, root.agent_name, context.agent_id, context.agent_name, root.service_name) AS agent_id,
         coalesce(root.agent_name, context.agent_name) AS agent_name,
         coalesce(root.session_id, context.session_id) AS session_id,
         CASE WHEN root.status_code = 'error' THEN 'failed' ELSE 'completed' END AS status,
@@ -116,7 +119,7 @@ derived AS (
         root.span_id,
         root.parent_span_id,
         CASE WHEN root.status_code = 'error' THEN root.error_type END AS error_type,
-        CASE WHEN root.status_code = 'error' THEN root.status_message END AS error_message,
+        CASE WHEN root.status_code = 'error' THEN root.error_message END AS error_message,
         coalesce(tools.tool_calls, '[]'::JSON) AS tool_calls,
         root.service_name,
         root.name AS root_name
@@ -165,7 +168,7 @@ SELECT
     CASE WHEN s.role = 'tool' THEN s.error_type IS NULL END AS tool_success,
     s.tokens_input, s.tokens_output, s.tokens_cache_read, s.tokens_cache_write, s.tokens_reasoning,
     s.error_type,
-    CASE WHEN s.error_type IS NOT NULL THEN s.status_message END AS error_message,
+    s.error_message,
     s.model,
     s.cost_usd,
     json_object(
@@ -181,7 +184,7 @@ SELECT
             'input', s.tokens_input, 'output', s.tokens_output, 'cache_read', s.tokens_cache_read,
             'cache_write', s.tokens_cache_write, 'reasoning', s.tokens_reasoning) END,
         'error', CASE WHEN s.error_type IS NOT NULL
-                      THEN json_object('type', s.error_type, 'message', s.status_message, 'stack', NULL) END,
+                      THEN json_object('type', s.error_type, 'message', s.error_message, 'stack', NULL) END,
         'model', s.model, 'cost_usd', s.cost_usd, 'cost_source', s.cost_source,
         'duration_ms', s.duration_ms, 'span_id', s.span_id, 'span_name', s.name
     ) AS data

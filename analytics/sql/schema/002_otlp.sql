@@ -35,7 +35,8 @@ CREATE TABLE spans (
     model                     VARCHAR,
     tool_name                 VARCHAR,
     tool_call_id              VARCHAR,
-    error_type                VARCHAR,
+    error_type                VARCHAR,            -- error.type, else the exception event's type, when the span failed
+    error_message             VARCHAR,            -- status message, else the exception event's message
     tokens_input              BIGINT,             -- excludes cache reads and writes, whatever the source counted
     tokens_output             BIGINT,
     tokens_cache_read         BIGINT,

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from collector import semconv
-from collector.receivers.otlp import OtlpDecodeError, decode_json
+from collector.receivers.otlp import OtlpDecodeError
+from collector.receivers.otlp_json import decode_json
 
 EXCLUSIVE = {"input": 800, "output": 100, "cache_read": 150, "cache_write": 50, "reasoning": 20}
 

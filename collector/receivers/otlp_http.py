@@ -11,7 +11,8 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.rpc.status_pb2 import Status
 
-from collector.receivers.otlp import SIGNALS, OtlpDecodeError, decode_json, decode_protobuf, export_response
+from collector.receivers.otlp import SIGNALS, OtlpDecodeError, decode_protobuf, export_response
+from collector.receivers.otlp_json import decode_json
 from collector.writer import RETRY_AFTER_SECONDS, QueueFull, WriterClosed
 
 PROTOBUF = "application/x-protobuf"

@@ -12,14 +12,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing as mp
-import os
-import platform
-import shlex
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -29,17 +24,18 @@ from pathlib import Path
 import aiohttp
 import duckdb
 
+from tests.benchmarks.common import (
+    command_row,
+    machine_row,
+    observed_rows,
+    percentile,
+    print_table,
+    require_loopback,
+    run_clients,
+    slices,
+    uvloop,
+)
 from tests.server import Collector
-
-try:
-    import psutil
-except ImportError:  # RSS and CPU figures are optional
-    psutil = None
-
-try:
-    import uvloop
-except ImportError:
-    uvloop = None
 
 CAPTURE = Path(__file__).resolve().parent.parent / "data" / "agentd_cap.jsonl"
 EVENTS_PER_RUN = 10
@@ -47,6 +43,7 @@ AGENT_IDS = ("my-agent", "support-bot", "research-agent", "billing-agent")
 # The SDK is itself an aiohttp client: send its captured headers, except those aiohttp computes per request.
 PER_REQUEST_HEADERS = {"host", "content-length"}
 MODULE = "tests.benchmarks.bench_agentd_runs"
+TITLE = "POST /v1/runs, acknowledged = committed"
 
 
 # ---------------------------------------------------------------- payloads
@@ -134,39 +131,6 @@ def client_main(url: str, count: int, workers: int, seed: int, ready, go, times,
 
 # ---------------------------------------------------------------- server observation
 
-class ServerSampler(threading.Thread):
-    """Samples the server's RSS, and its per-thread CPU at the window's edges, without touching its code."""
-
-    def __init__(self, pid: int, every: float = 0.1):
-        super().__init__(daemon=True)
-        self.process = psutil.Process(pid)
-        self.every = every
-        self.peak_rss = self.process.memory_info().rss
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.every):
-            try:
-                self.peak_rss = max(self.peak_rss, self.process.memory_info().rss)
-            except psutil.Error:
-                return
-
-    def thread_cpu(self) -> dict[int, float]:
-        return {t.id: t.user_time + t.system_time for t in self.process.threads()}
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.join()
-
-
-def describe_threads(before: dict[int, float], after: dict[int, float], seconds: float, pid: int) -> list[str]:
-    """Which server threads burned the CPU. The event loop's thread id is the pid; Python 3.11 gives the OS no
-    names for the others (the writer, DuckDB's workers, AnyIO's pool), so they are listed by id."""
-    used = {tid: after[tid] - before.get(tid, 0.0) for tid in after}
-    busy = sorted(((cpu, tid) for tid, cpu in used.items() if cpu / seconds >= 0.02), reverse=True)
-    return [f"{'event loop' if tid == pid else 'thread'} {tid}: {cpu / seconds:.0%}" for cpu, tid in busy]
-
-
 def server_stats(url: str) -> dict:
     async def get() -> dict:
         async with aiohttp.ClientSession() as session, session.get(url + "/v1/stats") as response:
@@ -177,71 +141,12 @@ def server_stats(url: str) -> dict:
 
 # ---------------------------------------------------------------- run and report
 
-def cpu_snapshot(sampler: ServerSampler | None, clients: list) -> dict | None:
-    if sampler is None:
-        return None
-    return {"at": time.monotonic(), "server": sampler.thread_cpu(),
-            "clients": [sum(c.cpu_times()[:2]) for c in clients]}
-
-
-def cpu_in_window(before: dict | None, after: dict | None, server_pid: int) -> dict:
-    """CPU each side used per second of window; near 100% of one core means that side is the limit."""
-    if before is None or after is None:
-        return {}
-    seconds = after["at"] - before["at"]
-    server = sum(after["server"].values()) - sum(before["server"].get(t, 0.0) for t in after["server"])
-    return {"server_cpu": server / seconds,
-            "threads": describe_threads(before["server"], after["server"], seconds, server_pid),
-            "client_cpu": [(a - b) / seconds for a, b in zip(after["clients"], before["clients"], strict=True)],
-            "machine_cpu": psutil.cpu_percent(interval=None) / 100 * os.cpu_count()}
-
-
-def run_clients(url: str, args: argparse.Namespace) -> tuple[list[ClientResult], float, float, dict]:
-    """Start every client, release them together, and wait for them to drain their in-flight requests."""
-    ctx = mp.get_context("spawn")  # the sampler thread and the server's pipes must not be forked into clients
-    ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    times = ctx.Array("d", 2)
+def run_all_clients(url: str, args: argparse.Namespace) -> tuple[list[ClientResult], float, float, dict]:
+    """--clients processes sharing --concurrency and --max-requests, released together."""
     per_client = -(-args.max_requests // args.clients)
     shares = [args.concurrency // args.clients + (i < args.concurrency % args.clients) for i in range(args.clients)]
-    procs = [ctx.Process(target=client_main, args=(url, per_client, share, i, ready, go, times, results))
-             for i, share in enumerate(shares)]
-    for proc in procs:
-        proc.start()
-    for _ in procs:
-        ready.get(timeout=120)
-    start = time.monotonic() + 0.2
-    times[0], times[1] = start + args.warmup, start + args.warmup + args.seconds
-    sampler = ServerSampler(args.server_pid) if psutil else None
-    clients = [psutil.Process(proc.pid) for proc in procs] if psutil else []
-    if sampler:
-        sampler.start()
-    go.set()
-    time.sleep(max(0.0, times[0] - time.monotonic()))
-    if psutil:
-        psutil.cpu_percent(interval=None)  # starts the machine-wide measurement
-    before = cpu_snapshot(sampler, clients)
-    time.sleep(max(0.0, times[1] - time.monotonic()))
-    observed = cpu_in_window(before, cpu_snapshot(sampler, clients), args.server_pid)
-    collected = [results.get(timeout=120) for _ in procs]
-    for proc in procs:
-        proc.join()
-    if sampler:
-        sampler.stop()
-        observed["peak_rss"] = sampler.peak_rss
-    return collected, times[0], times[1], observed
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
-
-
-def slices(completions: list[float], start: float, seconds: float, count: int = 4) -> list[float]:
-    """runs/s in equal slices of the window: shows whether throughput decays as the tables grow."""
-    width = seconds / count
-    buckets = Counter(min(count - 1, int((t - start) / width)) for t in completions)
-    return [buckets[i] / width for i in range(count)]
+    return run_clients(client_main, [(url, per_client, share, i) for i, share in enumerate(shares)],
+                       args.warmup, args.seconds, args.server_pid)
 
 
 def load_rows(args, results: list[ClientResult], start: float, stop: float) -> list[tuple[str, str]]:
@@ -276,25 +181,6 @@ def check_rows(acked: int, stored: int, on_disk: int, exit_code: int) -> list[tu
     ]
 
 
-def observed_rows(observed: dict) -> list[tuple[str, str]]:
-    if not observed:
-        return [("server RSS / CPU", "not measured: psutil is not installed")]
-    return [
-        ("server CPU in window", f"{observed['server_cpu']:.0%} of one core"),
-        ("server threads >= 2%", "; ".join(observed["threads"])),
-        ("client CPU in window", ", ".join(f"{c:.0%}" for c in observed["client_cpu"]) + " of one core, per process"),
-        ("machine CPU in window", f"{observed['machine_cpu']:.0%} of one core, of {os.cpu_count()} cores"),
-        ("server peak RSS", f"{observed['peak_rss'] / 2**20:,.0f} MiB"),
-    ]
-
-
-def print_table(rows: list[tuple[str, str]]) -> None:
-    width = max(len(name) for name, _ in rows)
-    print("\nPOST /v1/runs, acknowledged = committed")
-    for name, value in rows:
-        print(f"  {name:<{width}}  {value}")
-
-
 def count_in_file(db: Path) -> int:
     """Runs a fresh process would find in the file, whether or not the server checkpointed before exiting."""
     with duckdb.connect(str(db), read_only=True) as con:
@@ -325,19 +211,17 @@ def main(argv: list[str] | None = None) -> int:
         db = Path(tmp) / "bench.duckdb"
         server = Collector(db, Path(tmp) / "collector.log").start()
         try:
-            if not server.url.startswith("http://127.0.0.1:"):
-                raise SystemExit(f"refusing to load {server.url}: only 127.0.0.1 is allowed")
+            require_loopback(server.url)
             args.server_pid = server.proc.pid
-            results, start, stop, observed = run_clients(server.url, args)
+            results, start, stop, observed = run_all_clients(server.url, args)
             stored = server_stats(server.url)["total_runs"]
         finally:
             exit_code = server.stop()
         on_disk = count_in_file(db)
     acked = sum(r.acked for r in results)
-    print_table([
-        ("command", shlex.join([sys.executable, "-m", MODULE, *sys.argv[1:]])),
-        ("machine", f"{os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}, "
-                    f"{platform.system()} {platform.release()}"),
+    print_table(TITLE, [
+        command_row(MODULE),
+        machine_row(),
         *load_rows(args, results, start, stop),
         *check_rows(acked, stored, on_disk, exit_code),
         *observed_rows(observed),

@@ -164,6 +164,8 @@ def _valid_ids(span) -> str | None:
         return "span_id must be 8 bytes and not all zero"
     if span.parent_span_id and len(span.parent_span_id) != 8:
         return "parent_span_id must be 8 bytes"
+    if not span.start_time_unix_nano:
+        return "start_time_unix_nano is required"
     return None
 
 

@@ -1,9 +1,23 @@
+-- Every statement below is bounded to a window of a day around the staged spans' start times: random trace ids
+-- give DuckDB's per-block min/max nothing to skip on, while start times, which grow as data arrives, do. So a
+-- commit reads the recent part of each table, not all of it. The cost: a trace whose spans lie more than a day
+-- apart is derived from the spans within a day of each arriving batch.
+
 -- Raw spans replace by (trace_id, span_id): a re-sent export changes nothing.
-DELETE FROM spans USING staged_spans s WHERE spans.trace_id = s.trace_id AND spans.span_id = s.span_id;
+DELETE FROM spans USING staged_spans s
+WHERE spans.trace_id = s.trace_id AND spans.span_id = s.span_id
+  AND spans.start_time BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
+                           AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans);
 INSERT INTO spans BY NAME SELECT * FROM staged_spans;
 
 -- Runs and events from spans are derived, never stored as sent: every trace this batch touched is recomputed
 -- from all of its spans, so the result is the same whatever order and batches the spans arrived in.
+CREATE OR REPLACE TEMP TABLE trace_spans AS
+SELECT * FROM spans
+WHERE trace_id IN (SELECT DISTINCT trace_id FROM staged_spans)
+  AND start_time BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
+                     AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans);
+
 -- Which run each span of those traces belongs to: its outermost ancestor that starts a run (agent, workflow,
 -- chain); in a trace without such spans, the trace's root. A span whose chain of parents is still incomplete
 -- (an agent's calls end, and are exported, before the agent does) belongs to no run until the rest arrives.
@@ -12,7 +26,7 @@ WITH RECURSIVE
 touched AS (
     SELECT trace_id, span_id, parent_span_id, parent_span_id IS NULL AS is_root,
            role IN ('agent', 'workflow', 'chain') AS starts_run
-    FROM spans WHERE trace_id IN (SELECT DISTINCT trace_id FROM staged_spans)
+    FROM trace_spans
 ),
 up(trace_id, span_id, ancestor_id, depth) AS (
     SELECT trace_id, span_id, span_id, 0 FROM touched
@@ -37,15 +51,24 @@ JOIN touched ancestor ON ancestor.trace_id = up.trace_id AND ancestor.span_id = 
 JOIN traces ON traces.trace_id = up.trace_id
 GROUP BY up.trace_id, up.span_id;
 
-DELETE FROM events WHERE source = 'otlp' AND run_id IN (
-    SELECT run_id FROM runs WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs));
-DELETE FROM runs WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs);
+DELETE FROM events
+WHERE source = 'otlp'
+  AND timestamp BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
+                    AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans)
+  AND run_id IN (SELECT run_id FROM runs
+                 WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs)
+                   AND started_at BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
+                                      AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans));
+DELETE FROM runs
+WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs)
+  AND started_at BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
+                     AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans);
 
 INSERT INTO runs BY NAME
 WITH
 members AS (
     SELECT m.run_span_id, s.*
-    FROM span_runs m JOIN spans s USING (trace_id, span_id)
+    FROM span_runs m JOIN trace_spans s USING (trace_id, span_id)
     WHERE m.run_span_id IS NOT NULL
 ),
 llm AS (
@@ -124,7 +147,7 @@ derived AS (
         root.service_name,
         root.name AS root_name
     FROM (SELECT DISTINCT trace_id, run_span_id FROM members) run
-    JOIN spans root ON root.trace_id = run.trace_id AND root.span_id = run.run_span_id
+    JOIN trace_spans root ON root.trace_id = run.trace_id AND root.span_id = run.run_span_id
     LEFT JOIN llm ON llm.trace_id = run.trace_id AND llm.run_span_id = run.run_span_id
     LEFT JOIN tools ON tools.trace_id = run.trace_id AND tools.run_span_id = run.run_span_id
     LEFT JOIN context ON context.trace_id = run.trace_id AND context.run_span_id = run.run_span_id
@@ -188,7 +211,8 @@ SELECT
         'model', s.model, 'cost_usd', s.cost_usd, 'cost_source', s.cost_source,
         'duration_ms', s.duration_ms, 'span_id', s.span_id, 'span_name', s.name
     ) AS data
-FROM span_runs m JOIN spans s USING (trace_id, span_id)
+FROM span_runs m JOIN trace_spans s USING (trace_id, span_id)
 WHERE m.run_span_id IS NOT NULL AND s.role IN ('llm', 'tool');
 
 DROP TABLE span_runs;
+DROP TABLE trace_spans;

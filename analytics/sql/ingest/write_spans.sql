@@ -13,7 +13,8 @@ INSERT INTO spans BY NAME SELECT * FROM staged_spans;
 -- Runs and events from spans are derived, never stored as sent: every trace this batch touched is recomputed
 -- from all of its spans, so the result is the same whatever order and batches the spans arrived in.
 CREATE OR REPLACE TEMP TABLE trace_spans AS
-SELECT * FROM spans
+SELECT * EXCLUDE (resource_attributes, scope_attributes, attributes, events, links)  -- the wide JSON is not needed
+FROM spans
 WHERE trace_id IN (SELECT DISTINCT trace_id FROM staged_spans)
   AND start_time BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
                      AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans);

@@ -86,7 +86,8 @@ def _hex(raw: bytes) -> str | None:
 
 # ---------------------------------------------------------------- traces
 
-def _span_row(span, resource: dict[str, Any], scope, service: str | None) -> dict[str, Any]:
+def _span_row(span) -> dict[str, Any]:
+    """The span's own columns; those of its resource and scope are added once per scope by the caller."""
     attrs = attributes(span.attributes)
     role = semconv.role(attrs)
     tokens = semconv.tokens(attrs) if role == "llm" or role in semconv.RUN_ROLES else None
@@ -109,11 +110,6 @@ def _span_row(span, resource: dict[str, Any], scope, service: str | None) -> dic
         "duration_ms": max(span.end_time_unix_nano - span.start_time_unix_nano, 0) / 1e6,
         "status_code": status,
         "status_message": span.status.message or None,
-        "service_name": service,
-        "scope_name": scope.name or None,
-        "scope_version": scope.version or None,
-        "resource_attributes": _json(resource),
-        "scope_attributes": _json(attributes(scope.attributes)),
         "attributes": _json(attrs),
         "events": _json([{"name": e.name, "time_unix_nano": e.time_unix_nano, "attributes": attributes(e.attributes),
                           "dropped_attributes_count": e.dropped_attributes_count} for e in span.events]),
@@ -173,14 +169,17 @@ def export_traces(request: ExportTraceServiceRequest) -> Export:
     rows, problems = [], []
     for resource_spans in request.resource_spans:
         resource = attributes(resource_spans.resource.attributes)
-        service = resource.get("service.name")
         for scope_spans in resource_spans.scope_spans:
+            scope = scope_spans.scope
+            shared = {"service_name": resource.get("service.name"), "scope_name": scope.name or None,
+                      "scope_version": scope.version or None, "resource_attributes": _json(resource),
+                      "scope_attributes": _json(attributes(scope.attributes))}
             for span in scope_spans.spans:
                 problem = _valid_ids(span)
                 if problem:
                     problems.append(problem)
                     continue
-                rows.append(_span_row(span, resource, scope_spans.scope, service))
+                rows.append(_span_row(span) | shared)
     message = f"{len(problems)} spans rejected: {problems[0]}" if problems else ""
     return Export(Batch.from_rows(spans=rows), len(problems), message)
 

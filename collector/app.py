@@ -31,7 +31,7 @@ def create_app(config: Config, store: Store, writer: Writer) -> FastAPI:
     app.state.config = config
     app.state.store = store
     app.state.writer = writer
-    errors.install(app)
+    errors.install(app, otlp_http.ERROR_RESPONDERS)
     for router in (system.router, otlp_http.router, agentd.router, runs.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)

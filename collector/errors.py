@@ -48,19 +48,21 @@ def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     return error_response(503, f"{exc}; retry later", {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
-    return error_response(exc.status_code, exc.detail, exc.headers)
+def install(app: FastAPI, responders: Mapping[str, Responder]) -> None:
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        return refusal(responders, request.url.path, request.headers.get("content-type"), exc.status_code,
+                       exc.detail, exc.headers)
 
+    def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette re-raises after this answer, so the server's log gets the traceback.
+        if request.url.path in responders:
+            return refusal(responders, request.url.path, request.headers.get("content-type"), 500,
+                           "Internal server error")
+        return JSONResponse({"detail": "Internal server error", "type": type(exc).__name__}, status_code=500)
 
-def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-    # Starlette re-raises after this answer, so the server's log gets the traceback.
-    return JSONResponse({"detail": "Internal server error", "type": type(exc).__name__}, status_code=500)
-
-
-def install(app: FastAPI) -> None:
-    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     for unavailable in (QueueFull, WriterClosed, PoolExhausted):
         app.add_exception_handler(unavailable, _unavailable)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(Exception, unexpected)
 

@@ -396,3 +396,11 @@ def test_stop_lets_grpc_calls_finish_and_keeps_what_they_acknowledged(collector)
     for worker in workers:
         worker.join()
     assert {(f"{n:032x}",) for n in acknowledged} <= kept
+
+
+def test_every_error_on_an_otlp_path_is_a_google_rpc_status(collector):
+    response = collector.client().get("/v1/traces", headers={"Content-Type": PROTOBUF})
+    assert (response.status_code, response.headers["content-type"]) == (405, PROTOBUF)
+    assert Status.FromString(response.content).message == "Method Not Allowed"
+    response = collector.client().get("/v1/runs", params={"limit": 0})
+    assert response.status_code == 422 and "detail" in response.json()  # other routes keep their own shape

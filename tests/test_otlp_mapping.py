@@ -28,7 +28,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceStub
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource as ProtoResource
 from opentelemetry.proto.trace.v1 import trace_pb2
 from opentelemetry.sdk.resources import Resource
@@ -41,6 +41,7 @@ from collector import pricing
 from collector.receivers.otlp import export_traces
 from collector.store import Store
 from collector.writer import Writer
+from tests.otlp_values import key_values
 
 T0 = datetime(2026, 11, 22, 22, 58, 29, 123456, tzinfo=UTC)
 T0_NS = (T0 - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) * 1000
@@ -365,36 +366,22 @@ def otlp_json(specs: list[SpanSpec], trace_id: str, service: str = SERVICE) -> d
     }]}
 
 
-def proto_value(value: Any) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    return AnyValue(string_value=value)
-
-
-def proto_attributes(attributes: dict[str, Any]) -> list[KeyValue]:
-    return [KeyValue(key=key, value=proto_value(value)) for key, value in attributes.items()]
-
-
 def proto_span(spec: SpanSpec, trace_id: str) -> trace_pb2.Span:
     span = trace_pb2.Span(trace_id=bytes.fromhex(trace_id), span_id=bytes.fromhex(span_hex(spec.key)),
                           name=spec.name, kind=PROTO_KINDS[spec.kind], start_time_unix_nano=spec.start_ns,
-                          end_time_unix_nano=spec.end_ns, attributes=proto_attributes(spec.attributes))
+                          end_time_unix_nano=spec.end_ns, attributes=key_values(spec.attributes))
     if spec.parent:
         span.parent_span_id = bytes.fromhex(span_hex(spec.parent))
     if spec.error:
         span.status.code, span.status.message = STATUS_ERROR, spec.error[1]
         span.events.add(time_unix_nano=spec.end_ns, name="exception",
-                        attributes=proto_attributes(exception_attributes(spec.error)))
+                        attributes=key_values(exception_attributes(spec.error)))
     return span
 
 
 def protobuf_request(specs: list[SpanSpec], trace_id: str, service: str = SERVICE) -> ExportTraceServiceRequest:
     return ExportTraceServiceRequest(resource_spans=[trace_pb2.ResourceSpans(
-        resource=ProtoResource(attributes=proto_attributes({"service.name": service})),
+        resource=ProtoResource(attributes=key_values({"service.name": service})),
         scope_spans=[trace_pb2.ScopeSpans(scope=InstrumentationScope(name=SCOPE, version="1.0.0"),
                                           spans=[proto_span(spec, trace_id) for spec in specs])],
     )])

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
 from analytics import runs
 from collector.receivers.otlp import export_traces
 from collector.store import Store
 from collector.writer import Writer
+from tests.otlp_values import key_values
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 T0 = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z in nanoseconds
-
-
-def attribute(key: str, value) -> KeyValue:
-    if isinstance(value, int):
-        return KeyValue(key=key, value=AnyValue(int_value=value))
-    return KeyValue(key=key, value=AnyValue(string_value=value))
 
 
 def span(span_id: str, parent: str | None, start_ms: int, end_ms: int, error: str | None = None, events=(),
@@ -28,7 +22,7 @@ def span(span_id: str, parent: str | None, start_ms: int, end_ms: int, error: st
     return Span(trace_id=bytes.fromhex(TRACE), span_id=bytes.fromhex(span_id),
                 parent_span_id=bytes.fromhex(parent) if parent else b"", name=span_id,
                 start_time_unix_nano=T0 + start_ms * 10**6, end_time_unix_nano=T0 + end_ms * 10**6,
-                attributes=[attribute(k.replace("__", "."), v) for k, v in attributes.items()],
+                attributes=key_values({k.replace("__", "."): v for k, v in attributes.items()}),
                 status=Status(code=Status.STATUS_CODE_UNSET if error is None else Status.STATUS_CODE_ERROR,
                               message=error or ""),
                 events=list(events))
@@ -41,7 +35,7 @@ def store(tmp_path):
 
     def send(*spans: Span) -> None:
         request = ExportTraceServiceRequest(resource_spans=[ResourceSpans(
-            resource={"attributes": [attribute("service.name", "svc")]}, scope_spans=[ScopeSpans(spans=spans)])])
+            resource={"attributes": key_values({"service.name": "svc"})}, scope_spans=[ScopeSpans(spans=spans)])])
         writer.submit(export_traces(request).batch).result()
 
     store.send = send
@@ -86,8 +80,8 @@ def test_a_traceloop_llm_span_without_usage_is_still_a_call(store):
 
 
 def test_a_failure_recorded_as_an_exception_event_names_its_type_and_message(store):
-    exception = Span.Event(name="exception", time_unix_nano=T0, attributes=[
-        attribute("exception.type", "TimeoutError"), attribute("exception.message", "took too long")])
+    exception = Span.Event(name="exception", time_unix_nano=T0, attributes=key_values(
+        {"exception.type": "TimeoutError", "exception.message": "took too long"}))
     store.send(span(AGENT, None, 0, 9, events=[exception], openinference__span__kind="AGENT"))
     (run,) = run_list(store)
     assert (run["status"], run["error"]) == ("completed", None)  # an exception that was handled

@@ -36,7 +36,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceStub
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, InstrumentationScope, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
@@ -51,6 +51,7 @@ from tests.benchmarks.common import (
     slices,
     uvloop,
 )
+from tests.otlp_values import key_values
 from tests.server import Collector
 
 MODULE = "tests.benchmarks.bench_otlp"
@@ -82,22 +83,6 @@ QUESTIONS = ("Why did the nightly revenue report for the EMEA region come out 4%
              "Find every open invoice older than 60 days for ACME Corp and draft a polite reminder email.",
              "Which of our services had the highest p99 latency yesterday, and what changed in its last deploy?",
              "Compare the churn of the monthly and annual plans over the last two quarters and explain the gap.")
-
-
-def _value(value) -> AnyValue:
-    if isinstance(value, str):
-        return AnyValue(string_value=value)
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    return AnyValue(array_value=ArrayValue(values=[_value(item) for item in value]))
-
-
-def _attributes(pairs: dict) -> list[KeyValue]:
-    return [KeyValue(key=key, value=_value(value)) for key, value in pairs.items()]
 
 
 def _messages(question: str) -> str:
@@ -162,14 +147,14 @@ def build_trace(size: int, start_ns: int, rng: random.Random) -> list[Span]:
             if rng.random() < TOOL_FAILURE_RATE:
                 attributes["error.type"] = "TimeoutError"
                 status = Status(code=Status.STATUS_CODE_ERROR, message=f"{tool} timed out after 30 s")
-                events = [Span.Event(name="exception", time_unix_nano=now, attributes=_attributes(
+                events = [Span.Event(name="exception", time_unix_nano=now, attributes=key_values(
                     {"exception.type": "TimeoutError", "exception.message": status.message}))]
         children.append(Span(trace_id=trace_id, span_id=rng.randbytes(8), parent_span_id=root_id, name=name,
                              kind=kind, start_time_unix_nano=begin, end_time_unix_nano=now,
-                             attributes=_attributes(attributes), status=status, events=events))
+                             attributes=key_values(attributes), status=status, events=events))
         now += 1_000_000
     root = Span(trace_id=trace_id, span_id=root_id, name=f"invoke_agent {agent}", kind=Span.SPAN_KIND_INTERNAL,
-                start_time_unix_nano=start_ns, end_time_unix_nano=now, attributes=_attributes({
+                start_time_unix_nano=start_ns, end_time_unix_nano=now, attributes=key_values({
                     "gen_ai.operation.name": "invoke_agent", "gen_ai.provider.name": provider,
                     "gen_ai.agent.id": f"asst_{agent}", **common, "gen_ai.request.model": request_model,
                     **{key: totals[key] for key in (INPUT, OUTPUT, CACHE_READ)},
@@ -181,7 +166,7 @@ def build_trace(size: int, start_ns: int, rng: random.Random) -> list[Span]:
 def build_request(spans: int, exporter: int, rng: random.Random) -> ExportTraceServiceRequest:
     """One BatchSpanProcessor export of one service: complete traces, one resource, one instrumentation scope."""
     start_ns = time.time_ns() - 60 * 10**9
-    resource = Resource(attributes=_attributes({
+    resource = Resource(attributes=key_values({
         "service.name": f"bench-agents-{exporter}", "service.version": "1.4.2",
         "service.instance.id": f"bench-{exporter}", "deployment.environment.name": "bench",
         "telemetry.sdk.name": "opentelemetry", "telemetry.sdk.language": "python", "telemetry.sdk.version": "1.30.0"}))

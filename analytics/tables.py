@@ -36,6 +36,8 @@ RUNS = pa.schema([
     ("data", pa.string()),  # JSON text; the column is JSON
     ("agent_name", pa.string()),
     ("tokens_reasoning", pa.int64()),
+    ("framework", pa.string()),
+    ("provider", pa.string()),
 ])
 
 EVENTS = pa.schema([
@@ -59,6 +61,26 @@ EVENTS = pa.schema([
     ("tokens_reasoning", pa.int64()),
     ("model", pa.string()),
     ("cost_usd", pa.float64()),
+    ("agent_id", pa.string()),
+    ("session_id", pa.string()),
+    ("level", pa.string()),
+    ("duration_ms", pa.float64()),
+])
+
+FINDINGS = pa.schema([
+    ("finding_id", pa.string()),
+    ("source", pa.string()),
+    ("detector", pa.string()),
+    ("run_id", pa.string()),
+    ("event_id", pa.string()),
+    ("agent_id", pa.string()),
+    ("session_id", pa.string()),
+    ("timestamp", _INSTANT),
+    ("category", pa.string()),
+    ("severity", pa.string()),
+    ("alert_level", pa.string()),
+    ("description", pa.string()),
+    ("data", pa.string()),
 ])
 
 SPANS = pa.schema([
@@ -143,6 +165,6 @@ METRICS = pa.schema([
 ])
 
 # Spans first: the runs and events derived from them are recomputed right after, in the same transaction.
-SCHEMAS = {"spans": SPANS, "runs": RUNS, "events": EVENTS, "logs": LOGS, "metrics": METRICS}
+SCHEMAS = {"spans": SPANS, "runs": RUNS, "events": EVENTS, "findings": FINDINGS, "logs": LOGS, "metrics": METRICS}
 # The columns a re-post replaces by; tables without a key only ever append.
-KEYS = {"spans": ("trace_id", "span_id"), "runs": ("run_id",), "events": ("event_id",)}
+KEYS = {"spans": ("trace_id", "span_id"), "runs": ("run_id",), "events": ("event_id",), "findings": ("finding_id",)}

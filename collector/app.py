@@ -9,8 +9,8 @@ from collector import __version__, errors
 from collector.auth import ApiKeyAuth, KeyChecker
 from collector.body import BoundedBody
 from collector.config import Config
-from collector.receivers import agentd, jsonbody, otlp_http
-from collector.routes import runs, system
+from collector.receivers import agentd, agentmetrics, cylestio, cylestio_legacy, jsonbody, otlp_http
+from collector.routes import agents, metrics, runs, system
 from collector.store import Store
 from collector.timing import ResponseTime
 from collector.writer import Writer
@@ -26,13 +26,15 @@ def _openapi(app: FastAPI) -> dict:
 
 
 def create_app(config: Config, store: Store, writer: Writer) -> FastAPI:
-    app = FastAPI(title="agent-collector", version=__version__, description="Collector for AI-agent telemetry: "
-                  "OTLP/HTTP and the AgentD receiver API over one DuckDB file.")
+    app = FastAPI(title="agent-collector", version=__version__,
+                  description="Collector for AI-agent telemetry: OTLP/HTTP, the AgentD, agentmetrics and Cylestio "
+                              "APIs, and a metrics API, over one DuckDB file.")
     app.state.config = config
     app.state.store = store
     app.state.writer = writer
     errors.install(app, otlp_http.ERROR_RESPONDERS)
-    for router in (system.router, otlp_http.router, agentd.router, runs.router):
+    for router in (system.router, otlp_http.router, agentd.router, agentmetrics.router, cylestio_legacy.router,
+                   cylestio.router, runs.router, metrics.router, agents.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)
     # Outermost first: time everything, refuse unauthenticated requests before reading their bodies.

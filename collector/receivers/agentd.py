@@ -113,8 +113,10 @@ class AgentRun(Record):
     prompt: str | None = None
 
 
-def event_row(run_id: str, event: RunEvent) -> dict[str, Any]:
+def event_row(run_id: str, event: RunEvent, run: AgentRun | None = None) -> dict[str, Any]:
+    """A streamed event knows only its run id; the writer fills its agent and session from the run."""
     tokens, error = event.tokens, event.error
+    failed = error is not None or event.tool_success is False
     return {
         "event_id": event.event_id,
         "run_id": run_id,
@@ -132,6 +134,10 @@ def event_row(run_id: str, event: RunEvent) -> dict[str, Any]:
         "tokens_cache_write": tokens and tokens.cache_write,
         "error_type": error and error.type,
         "error_message": error and error.message,
+        "agent_id": run and run.agent_id,
+        "session_id": run and run.session_id,
+        "level": "ERROR" if failed else "INFO",
+        "duration_ms": event.tool_duration_ms,
         "data": event.model_dump_json(),
     }
 
@@ -165,6 +171,9 @@ def run_row(run: AgentRun) -> dict[str, Any]:
         "error_type": run.error and run.error.type,
         "error_message": run.error and run.error.message,
         "tokens_reasoning": 0,  # the AgentD SDK does not report it
+        # The AgentD SDK tracks Claude Agent SDK runs only.
+        "framework": "claude-agent-sdk",
+        "provider": "anthropic",
         # Events live in their own table, where streamed and batched copies of one event meet.
         "data": run.model_dump_json(exclude={"events"}),
     }
@@ -177,7 +186,7 @@ router = APIRouter(tags=["AgentD ingest"])
 async def post_run(request: Request) -> dict[str, Any]:
     """A finished (or updated) run with its events; re-posting a run_id replaces it."""
     run = parse(AgentRun, await request.body())
-    batch = Batch.from_rows(runs=[run_row(run)], events=[event_row(run.run_id, e) for e in run.events])
+    batch = Batch.from_rows(runs=[run_row(run)], events=[event_row(run.run_id, e, run) for e in run.events])
     await request.app.state.writer.write(batch)
     return {"status": "accepted", "run_id": run.run_id}
 

@@ -109,7 +109,7 @@ class RunService(runs_pb2_grpc.RunServiceServicer):
             runs = [_run(run, f"runs[{i}]") for i, run in enumerate(request.runs)]
         except InvalidRecord as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        events = [event_row(run.run_id, event) for run in runs for event in run.events]
+        events = [event_row(run.run_id, event, run) for run in runs for event in run.events]
         await self._write(Batch.from_rows(runs=[run_row(run) for run in runs], events=events), context)
         return runs_pb2.ExportRunsResponse(accepted_runs=len(runs))
 

@@ -65,7 +65,7 @@ WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs)
   AND started_at BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
                      AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans);
 
-INSERT INTO runs BY NAME
+CREATE OR REPLACE TEMP TABLE trace_runs AS
 WITH
 members AS (
     SELECT m.run_span_id, s.*
@@ -84,6 +84,7 @@ llm AS (
         count(cost_usd) AS priced_calls,
         count(*) FILTER (WHERE cost_source = 'reported') AS reported_calls,
         arg_min(model, start_time) FILTER (WHERE model IS NOT NULL) AS model,
+        arg_min(provider, start_time) FILTER (WHERE provider IS NOT NULL) AS provider,
         count(*) AS calls
     FROM members WHERE role = 'llm'
     GROUP BY trace_id, run_span_id
@@ -139,6 +140,12 @@ derived AS (
         coalesce(llm.estimated_cost_usd, CASE WHEN root.cost_source = 'estimated' THEN root.cost_usd END)
             AS estimated_cost_usd,
         coalesce(root.model, llm.model) AS model,
+        coalesce(root.provider, llm.provider) AS provider,
+        -- The instrumentation library that recorded the run, by its short name where it follows the
+        -- OpenInference / OpenLLMetry naming (openinference.instrumentation.langchain -> langchain).
+        coalesce(nullif(regexp_extract(root.scope_name, '^(?:openinference|opentelemetry)\.instrumentation\.(\w+)', 1),
+                        ''),
+                 root.scope_name) AS framework,
         root.trace_id,
         root.span_id,
         root.parent_span_id,
@@ -177,6 +184,8 @@ SELECT
     ) AS data
 FROM derived;
 
+INSERT INTO runs BY NAME SELECT * FROM trace_runs;
+
 INSERT INTO events BY NAME
 SELECT
     s.trace_id || '-' || s.span_id AS event_id,
@@ -195,6 +204,10 @@ SELECT
     s.error_message,
     s.model,
     s.cost_usd,
+    r.agent_id,
+    r.session_id,
+    CASE WHEN s.error_type IS NOT NULL THEN 'ERROR' ELSE 'INFO' END AS level,
+    s.duration_ms,
     json_object(
         'event_id', s.trace_id || '-' || s.span_id,
         'type', CASE s.role WHEN 'llm' THEN 'llm_call' ELSE 'tool_call' END,
@@ -212,8 +225,11 @@ SELECT
         'model', s.model, 'cost_usd', s.cost_usd, 'cost_source', s.cost_source,
         'duration_ms', s.duration_ms, 'span_id', s.span_id, 'span_name', s.name
     ) AS data
-FROM span_runs m JOIN trace_spans s USING (trace_id, span_id)
+FROM span_runs m
+JOIN trace_spans s USING (trace_id, span_id)
+JOIN trace_runs r ON r.run_id = m.trace_id || '-' || m.run_span_id
 WHERE m.run_span_id IS NOT NULL AND s.role IN ('llm', 'tool');
 
+DROP TABLE trace_runs;
 DROP TABLE span_runs;
 DROP TABLE trace_spans;

@@ -1,0 +1,32 @@
+-- What the metrics API filters and groups by, typed on every run and event whatever the source, and the security
+-- findings table (alerts the clients send; later also what the collector detects).
+
+ALTER TABLE runs ADD COLUMN framework VARCHAR;          -- the agent framework or instrumentation that recorded it
+ALTER TABLE runs ADD COLUMN provider VARCHAR;           -- LLM provider of the run's model: anthropic, openai, ...
+
+ALTER TABLE events ADD COLUMN agent_id VARCHAR;         -- the run's, copied so event queries need no join
+ALTER TABLE events ADD COLUMN session_id VARCHAR;
+ALTER TABLE events ADD COLUMN level VARCHAR;            -- as the client sent it, else ERROR for failures, INFO
+ALTER TABLE events ADD COLUMN duration_ms DOUBLE;       -- how long the LLM call, tool call or step took
+
+UPDATE events SET agent_id = runs.agent_id, session_id = runs.session_id FROM runs WHERE events.run_id = runs.run_id;
+UPDATE events SET level = CASE WHEN error_type IS NOT NULL OR tool_success = false THEN 'ERROR' ELSE 'INFO' END;
+UPDATE events SET duration_ms = coalesce(tool_duration_ms, TRY_CAST(data->>'duration_ms' AS DOUBLE));
+UPDATE runs SET framework = 'claude-agent-sdk', provider = 'anthropic' WHERE source = 'agentd';
+
+CREATE TABLE findings (
+    finding_id    VARCHAR NOT NULL,     -- unique: the writer replaces a re-posted finding
+    source        VARCHAR NOT NULL,     -- ingest path of the event it was found in
+    detector      VARCHAR NOT NULL,     -- 'client' (the SDK sent it) | 'collector'
+    run_id        VARCHAR,
+    event_id      VARCHAR,
+    agent_id      VARCHAR,
+    session_id    VARCHAR,
+    timestamp     TIMESTAMPTZ NOT NULL,
+    category      VARCHAR NOT NULL,     -- dangerous_commands | sensitive_data | prompt_manipulation | blocked | ...
+    severity      VARCHAR NOT NULL,     -- critical | high | medium | low | info
+    alert_level   VARCHAR,              -- the client's own word for it: dangerous | suspicious | ...
+    description   VARCHAR,
+    data          JSON NOT NULL,        -- keywords, masked content sample, and the rest the client sent
+    received_at   TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);

@@ -9,7 +9,7 @@ import duckdb
 
 from analytics.schema import LATEST_VERSION, migrate
 from analytics.sql import MIGRATIONS
-from analytics.tables import EVENTS, RUNS
+from analytics.tables import EVENTS, FINDINGS, RUNS
 
 TYPES = {"string": "VARCHAR", "int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN",
          "timestamp[us, tz=UTC]": "TIMESTAMP WITH TIME ZONE"}
@@ -23,13 +23,13 @@ def columns(db, table):
 
 def test_new_file_is_stamped_and_typed(collector):
     collector.stop()
-    runs, events = columns(collector.db, "runs"), columns(collector.db, "events")
+    runs, events, findings = (columns(collector.db, table) for table in ("runs", "events", "findings"))
     assert (runs["started_at"], runs["tokens_input"], runs["cost_usd"], runs["data"]) == (
         "TIMESTAMP WITH TIME ZONE", "BIGINT", "DOUBLE", "JSON")
     assert (events["timestamp"], events["tool_success"], events["tool_duration_ms"]) == (
         "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BIGINT")
     # The Arrow batch the writer inserts has the table's columns and types, apart from `data` (JSON text).
-    for schema, table in ((RUNS, runs), (EVENTS, events)):
+    for schema, table in ((RUNS, runs), (EVENTS, events), (FINDINGS, findings)):
         for field in schema:
             expected = "JSON" if field.name == "data" else TYPES[str(field.type)]
             assert table[field.name] == expected, field.name
@@ -74,3 +74,17 @@ def test_an_older_file_is_upgraded_once(tmp_path):
         assert con.execute("SELECT run_id, later_column FROM runs").fetchall() == [("kept", 0)]
         assert con.execute("SELECT list(version ORDER BY version) FROM schema_meta").fetchone()[0] == [
             *range(1, LATEST_VERSION + 2)]
+
+
+def test_events_of_a_version_2_file_learn_their_run_on_upgrade(tmp_path):
+    db = tmp_path / "v2.duckdb"
+    with duckdb.connect(str(db)) as con:
+        assert migrate(con, str(db), MIGRATIONS[:2]) == 2
+        con.execute("INSERT INTO runs (run_id, source, agent_id, session_id, status, started_at, data) "
+                    "VALUES ('r1', 'agentd', 'a1', 's1', 'completed', now(), '{}')")
+        con.execute("INSERT INTO events (event_id, run_id, source, type, timestamp, tool_duration_ms, tool_success, "
+                    "data) VALUES ('e1', 'r1', 'agentd', 'tool_result', now(), 134, false, '{}')")
+        assert migrate(con, str(db)) == LATEST_VERSION
+        assert con.execute("SELECT agent_id, session_id, level, duration_ms FROM events").fetchall() == [
+            ("a1", "s1", "ERROR", 134.0)]
+        assert con.execute("SELECT framework, provider FROM runs").fetchall() == [("claude-agent-sdk", "anthropic")]

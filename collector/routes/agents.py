@@ -2,6 +2,92 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+
+from analytics import agents
+from collector.instants import Instant, format_instant
 
 router = APIRouter(tags=["agents and alerts"])
+
+# A half-open window [start_time, end_time), as the metrics routes have it.
+Start = Annotated[Instant | None, Query(description="ISO 8601 instant, inclusive; no offset means UTC")]
+End = Annotated[Instant | None, Query(description="ISO 8601 instant, exclusive; no offset means UTC")]
+Offset = Annotated[int, Query(ge=0)]
+SortOrder = Literal["asc", "desc"]
+
+
+def _instant(value: Any) -> str:
+    if isinstance(value, datetime):
+        return format_instant(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class InstantJSON(JSONResponse):
+    """JSON whose datetimes, wherever they sit, are spelled as RFC 3339 UTC."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, default=_instant, ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":")).encode()
+
+
+# Listed twice, with and without the slash: clients that do not follow redirects get the same answer on both.
+@router.get("/api/v1/agents/")
+@router.get("/api/v1/agents", include_in_schema=False)
+def list_agents(request: Request, start_time: Start = None, end_time: End = None,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 20, offset: Offset = 0,
+                sort_by: Literal[agents.AGENT_SORTS] = "last_seen", sort_order: SortOrder = "desc") -> InstantJSON:
+    """Agents seen in runs; with a window, only those with runs started in it."""
+    with request.app.state.store.read() as con:
+        return InstantJSON(agents.list_agents(con, start_time=start_time, end_time=end_time, limit=limit,
+                                              offset=offset, sort_by=sort_by, sort_order=sort_order))
+
+
+@router.get("/api/v1/agents/{agent_id}")
+def get_agent(request: Request, agent_id: str) -> InstantJSON:
+    with request.app.state.store.read() as con:
+        found = agents.get_agent(con, agent_id)
+    if found is None:
+        raise HTTPException(404, f"Agent {agent_id} not found")
+    return InstantJSON(found)
+
+
+@router.get("/api/v1/events/{agent_id}/events")
+def agent_events(request: Request, agent_id: str, event_type: str | None = None, level: str | None = None,
+                 channel: str | None = None, start_time: Start = None, end_time: End = None,
+                 session_id: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+                 offset: Offset = 0, sort_order: SortOrder = "desc") -> InstantJSON:
+    """One page of an agent's events by timestamp; channel is LLM, TOOL, SECURITY or SYSTEM."""
+    with request.app.state.store.read() as con:
+        page = agents.agent_events(con, agent_id, event_type=event_type, level=level, channel=channel,
+                                   start_time=start_time, end_time=end_time, session_id=session_id, limit=limit,
+                                   offset=offset, sort_order=sort_order)
+    if page is None:
+        raise HTTPException(404, f"Agent {agent_id} not found")
+    return InstantJSON(page)
+
+
+@router.get("/api/v1/alerts/")
+@router.get("/api/v1/alerts", include_in_schema=False)
+def list_alerts(request: Request, agent_id: str | None = None, severity: Literal[agents.SEVERITIES] | None = None,
+                status: Literal[agents.ALERT_STATUSES] | None = None, start_time: Start = None, end_time: End = None,
+                limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Offset = 0) -> InstantJSON:
+    """Security findings, newest first; active while less than 24 hours old."""
+    with request.app.state.store.read() as con:
+        return InstantJSON(agents.list_alerts(con, agent_id=agent_id, severity=severity, status=status,
+                                              start_time=start_time, end_time=end_time, limit=limit, offset=offset))
+
+
+# A path parameter: finding ids hold a slash (<event id>/<n>, one event may carry several findings).
+@router.get("/api/v1/alerts/{alert_id:path}")
+def get_alert(request: Request, alert_id: str) -> InstantJSON:
+    """One alert with the events of its run nearest to it in time."""
+    with request.app.state.store.read() as con:
+        found = agents.get_alert(con, alert_id)
+    if found is None:
+        raise HTTPException(404, f"Alert with ID {alert_id} not found")
+    return InstantJSON(found)

@@ -111,8 +111,12 @@ context AS (
         trace_id, run_span_id,
         arg_min(session_id, start_time) FILTER (WHERE session_id IS NOT NULL) AS session_id,
         arg_min(agent_id, start_time) FILTER (WHERE agent_id IS NOT NULL) AS agent_id,
-        arg_min(agent_name, start_time) FILTER (WHERE agent_name IS NOT NULL) AS agent_name
-    FROM members GROUP BY trace_id, run_span_id
+        arg_min(agent_name, start_time) FILTER (WHERE agent_name IS NOT NULL) AS agent_name,
+        arg_min(instrumentation, start_time) FILTER (WHERE instrumentation <> '') AS instrumentation
+    FROM (SELECT *, regexp_extract(scope_name, '^(?:openinference|opentelemetry)\.instrumentation\.(\w+)', 1)
+                        AS instrumentation
+          FROM members)
+    GROUP BY trace_id, run_span_id
 ),
 derived AS (
     SELECT
@@ -141,11 +145,9 @@ derived AS (
             AS estimated_cost_usd,
         coalesce(root.model, llm.model) AS model,
         coalesce(root.provider, llm.provider) AS provider,
-        -- The instrumentation library that recorded the run, by its short name where it follows the
-        -- OpenInference / OpenLLMetry naming (openinference.instrumentation.langchain -> langchain).
-        coalesce(nullif(regexp_extract(root.scope_name, '^(?:openinference|opentelemetry)\.instrumentation\.(\w+)', 1),
-                        ''),
-                 root.scope_name) AS framework,
+        -- The first instrumentation library in the run named the OpenInference / OpenLLMetry way
+        -- (openinference.instrumentation.langchain -> langchain), else the root span's tracer.
+        coalesce(context.instrumentation, root.scope_name) AS framework,
         root.trace_id,
         root.span_id,
         root.parent_span_id,

@@ -1,0 +1,34 @@
+-- GET /api/v1/agents/{agent_id}: one agent's activity span, most frequent provider, event counts by type and by
+-- channel (derived from the type), average response time of its finished runs, and its first and latest events.
+-- No row when the agent has no runs.
+WITH agent_runs AS (
+    SELECT provider, status, started_at, coalesce(finished_at, started_at) AS active_at, duration_ms
+    FROM runs
+    WHERE agent_id = $agent_id
+),
+agent_events AS (
+    SELECT
+        event_id, type, timestamp, sequence_number,
+        CASE WHEN starts_with(type, 'llm_') THEN 'LLM' WHEN starts_with(type, 'tool_') THEN 'TOOL'
+             WHEN type = 'security_alert' THEN 'SECURITY' ELSE 'SYSTEM' END AS channel
+    FROM events
+    WHERE agent_id = $agent_id
+),
+by_type AS (SELECT type, count(*) AS events FROM agent_events GROUP BY type),
+by_channel AS (SELECT channel, count(*) AS events FROM agent_events GROUP BY channel),
+providers AS (SELECT provider, count(*) AS runs FROM agent_runs WHERE provider IS NOT NULL GROUP BY provider)
+SELECT
+    min(started_at) AS first_seen,
+    max(active_at) AS last_seen,
+    (SELECT first(provider ORDER BY runs DESC, provider) FROM providers) AS llm_provider,
+    CASE WHEN max(active_at) >= $now - INTERVAL 24 HOUR THEN 'active' ELSE 'inactive' END AS status,
+    (SELECT map_from_entries(list((type, events) ORDER BY type)) FROM by_type) AS by_type,
+    (SELECT map_from_entries(list((channel, events) ORDER BY channel)) FROM by_channel) AS by_channel,
+    (SELECT count(*) FROM agent_events) AS total,
+    avg(duration_ms) FILTER (WHERE status <> 'running') AS avg_response_time_ms,
+    (SELECT first({'type': type, 'timestamp': timestamp} ORDER BY timestamp DESC, sequence_number DESC, event_id DESC)
+     FROM agent_events) AS latest_event,
+    (SELECT first({'type': type, 'timestamp': timestamp} ORDER BY timestamp, sequence_number, event_id)
+     FROM agent_events) AS first_event
+FROM agent_runs
+HAVING count(*) > 0

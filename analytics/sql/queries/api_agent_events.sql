@@ -1,0 +1,42 @@
+-- GET /api/v1/events/{agent_id}/events: whether the agent is known (has runs), how many of its events match the
+-- filters, and one page of them by time (sort_order asc or desc). The channel is derived from the event type.
+WITH matching AS (
+    SELECT *,
+        -- One ascending key serves both orders, so the page and its list agree.
+        CASE WHEN $sort_order = 'asc' THEN 1 ELSE -1 END AS sign
+    FROM (
+        SELECT
+            event_id, timestamp, sequence_number, level, type, session_id, duration_ms, run_id, data,
+            CASE WHEN starts_with(type, 'llm_') THEN 'LLM' WHEN starts_with(type, 'tool_') THEN 'TOOL'
+                 WHEN type = 'security_alert' THEN 'SECURITY' ELSE 'SYSTEM' END AS channel
+        FROM events
+        WHERE agent_id = $agent_id
+          AND ($event_type IS NULL OR type = $event_type)
+          AND ($level IS NULL OR level = $level)
+          AND ($session_id IS NULL OR session_id = $session_id)
+          AND ($start_time IS NULL OR timestamp >= $start_time)
+          AND ($end_time IS NULL OR timestamp < $end_time)
+    )
+    WHERE $channel IS NULL OR channel = $channel
+),
+page AS (
+    SELECT * FROM matching
+    ORDER BY sign * epoch_us(timestamp), sign * sequence_number, event_id
+    LIMIT $limit OFFSET $offset
+)
+SELECT
+    EXISTS (SELECT 1 FROM runs WHERE agent_id = $agent_id) AS known,
+    (SELECT count(*) FROM matching) AS total,
+    (SELECT list({
+        'id': event_id,
+        'timestamp': timestamp,
+        'level': level,
+        'event_type': type,
+        'channel': channel,
+        'direction': NULL,
+        'session_id': session_id,
+        'duration_ms': duration_ms,
+        'relationship_id': run_id,
+        'data': data
+     } ORDER BY sign * epoch_us(timestamp), sign * sequence_number, event_id)
+     FROM page) AS results

@@ -224,11 +224,13 @@ METRICS = [
 
 
 def routes(agent: str) -> list[tuple[str, str, dict[str, str]]]:
-    """(label, path, params): each route with its default parameters, then narrowed to one agent."""
+    """(label, path, params): each route with its default parameters, then narrowed to one agent; the metrics also
+    over all the data (their default window is the last 24 hours)."""
     found: list[tuple[str, str, dict[str, str]]] = []
     for metric in METRICS:
         path = f"/api/v1/metrics/{metric}"
-        found += [(path, path, {}), (f"{path}?agent_id=", path, {"agent_id": agent})]
+        found += [(path, path, {}), (f"{path}?agent_id=", path, {"agent_id": agent}),
+                  (f"{path}?start_time=2000", path, {"start_time": "2000-01-01T00:00:00Z"})]
     for path in ("/v1/stats", "/v1/tools"):
         found += [(path, path, {}), (f"{path}?agent_id=", path, {"agent_id": agent})]
     found += [

@@ -339,7 +339,8 @@ def test_bad_input_is_refused_with_the_original_status_and_body(collector):
 
 
 # The real cylestio-monitor 0.1.12, which needs Python 3.12 or later.
-MONITOR_PACKAGES = ["cylestio-monitor==0.1.12", "langchain<0.4", "langchain-core<0.4", "anthropic"]
+# Versions the test was written against, so a new release cannot change what the monitor sends.
+MONITOR_PACKAGES = ["cylestio-monitor==0.1.12", "langchain==0.3.30", "langchain-core==0.3.86", "anthropic==2.14.0"]
 MONITORED = """
 import sys, time
 import anthropic

@@ -4,10 +4,7 @@ talks to a local fake OpenAI server, and the spans reach the collector over OTLP
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import openai
 import pytest
@@ -19,6 +16,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from collector import pricing
+from tests.fake_llm import FakeLLM
 
 REQUEST_MODEL, RESPONSE_MODEL = "gpt-4o-mini", "gpt-4o-mini-2024-07-18"
 # What the fake server reports per call: (prompt tokens incl. cached, cached, completion); None: no details object.
@@ -32,51 +30,23 @@ def usage_body(prompt: int, cached: int | None, completion: int) -> dict:
     return usage
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
-    """POST /v1/chat/completions answers the next of USAGES as a chat.completion; each request body is kept."""
-
-    requests: list[dict]
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.path != "/v1/chat/completions":
-            self._answer(404, {"error": {"message": f"no route {self.path}"}})
-            return
-        number = len(self.requests)
-        self.requests.append(body)
-        self._answer(200, {
-            "id": f"chatcmpl-{number}", "object": "chat.completion", "created": 1795000000, "model": RESPONSE_MODEL,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": f"answer {number}"},
-                         "finish_reason": "stop", "logprobs": None}],
-            "usage": usage_body(*USAGES[number]),
-        })
-
-    def _answer(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:  # keep the test output quiet
-        pass
+def chat_completion(path: str, _: dict, number: int) -> dict | None:
+    """POST /v1/chat/completions answers the next of USAGES as a chat.completion."""
+    if path != "/v1/chat/completions":
+        return None
+    return {
+        "id": f"chatcmpl-{number}", "object": "chat.completion", "created": 1795000000, "model": RESPONSE_MODEL,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": f"answer {number}"},
+                     "finish_reason": "stop", "logprobs": None}],
+        "usage": usage_body(*USAGES[number]),
+    }
 
 
 @pytest.fixture
 def fake_openai() -> Iterator[tuple[str, list[dict]]]:
     """The fake server's base URL and the request bodies it received."""
-    received: list[dict] = []
-    handler = type("Handler", (FakeOpenAI,), {"requests": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with FakeLLM(chat_completion) as llm:
+        yield f"{llm.url}/v1", llm.requests
 
 
 def exporter(collector, transport: str):

@@ -170,6 +170,7 @@ derived AS (
         NULL::DOUBLE AS sdk_cost_usd, s.cost_usd AS estimated_cost_usd,
         s.model, s.provider, coalesce(s.framework, s.provider) AS framework,
         CASE WHEN h.trace_id <> 'null-trace' THEN h.trace_id END AS trace_id,
+        NULL::VARCHAR AS span_id, NULL::VARCHAR AS parent_span_id,
         s.error.type AS error_type, s.error.message AS error_message,
         coalesce(t.tool_calls, '[]'::JSON) AS tool_calls,
         h.format
@@ -180,25 +181,8 @@ derived AS (
 SELECT
     * EXCLUDE (tool_calls, format),
     'cylestio' AS source,
-    -- The same record, in the key order of the AgentD receiver's runs, so every run reads alike.
-    json_object(
-        'run_id', run_id, 'agent_id', agent_id, 'session_id', session_id, 'sdk_session_id', NULL,
-        'started_at', strftime(started_at, '%Y-%m-%dT%H:%M:%S.%fZ'),
-        'finished_at', strftime(finished_at, '%Y-%m-%dT%H:%M:%S.%fZ'),
-        'duration_ms', duration_ms, 'api_duration_ms', NULL, 'first_token_ms', NULL, 'num_turns', NULL,
-        'status', status,
-        'tokens', json_object('input', tokens_input, 'output', tokens_output, 'cache_read', tokens_cache_read,
-                              'cache_write', tokens_cache_write, 'reasoning', tokens_reasoning),
-        'cost_usd', cost_usd, 'cost_source', cost_source, 'sdk_cost_usd', sdk_cost_usd,
-        'estimated_cost_usd', estimated_cost_usd, 'model', model,
-        'trace_id', trace_id, 'span_id', NULL, 'parent_span_id', NULL,
-        'error', CASE WHEN error_type IS NOT NULL OR error_message IS NOT NULL
-                      THEN json_object('type', error_type, 'message', error_message, 'stack', NULL) END,
-        'tool_calls', tool_calls,
-        'metadata', json_object('source', 'cylestio', 'format', format, 'provider', provider,
-                                'framework', framework),
-        'prompt', NULL
-    ) AS data
+    run_record(derived, tool_calls, json_object('source', 'cylestio', 'format', format, 'provider', provider,
+                                                'framework', framework)) AS data
 FROM derived;
 
 DROP TABLE cylestio_touched;

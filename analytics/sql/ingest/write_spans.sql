@@ -165,25 +165,8 @@ derived AS (
 SELECT
     * EXCLUDE (tool_calls, service_name, root_name),
     'otlp' AS source,
-    -- The same record, in the key order of the AgentD receiver's runs, so every run reads alike.
-    json_object(
-        'run_id', run_id, 'agent_id', agent_id, 'session_id', session_id, 'sdk_session_id', NULL,
-        'started_at', strftime(started_at, '%Y-%m-%dT%H:%M:%S.%fZ'),
-        'finished_at', strftime(finished_at, '%Y-%m-%dT%H:%M:%S.%fZ'),
-        'duration_ms', duration_ms, 'api_duration_ms', NULL, 'first_token_ms', NULL, 'num_turns', NULL,
-        'status', status,
-        'tokens', json_object('input', tokens_input, 'output', tokens_output, 'cache_read', tokens_cache_read,
-                              'cache_write', tokens_cache_write, 'reasoning', tokens_reasoning),
-        'cost_usd', cost_usd, 'cost_source', cost_source, 'sdk_cost_usd', sdk_cost_usd,
-        'estimated_cost_usd', estimated_cost_usd, 'model', model,
-        'trace_id', trace_id, 'span_id', span_id, 'parent_span_id', parent_span_id,
-        'error', CASE WHEN error_type IS NOT NULL OR error_message IS NOT NULL
-                      THEN json_object('type', error_type, 'message', error_message, 'stack', NULL) END,
-        'tool_calls', tool_calls,
-        'metadata', json_object('source', 'otlp', 'service_name', service_name, 'root_span_name', root_name,
-                                'agent_name', agent_name),
-        'prompt', NULL
-    ) AS data
+    run_record(derived, tool_calls, json_object('source', 'otlp', 'service_name', service_name,
+                                                'root_span_name', root_name, 'agent_name', agent_name)) AS data
 FROM derived;
 
 INSERT INTO runs BY NAME SELECT * FROM trace_runs;

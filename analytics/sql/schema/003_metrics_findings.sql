@@ -1,5 +1,5 @@
--- What the metrics API filters and groups by, typed on every run and event whatever the source, and the security
--- findings table (alerts the clients send; later also what the collector detects).
+-- What the metrics API filters and groups by, typed on every run and event whatever the source; the security
+-- findings table (alerts the clients send; later also what the collector detects); the shape of derived runs.
 
 ALTER TABLE runs ADD COLUMN framework VARCHAR;          -- the agent framework or instrumentation that recorded it
 ALTER TABLE runs ADD COLUMN provider VARCHAR;           -- LLM provider of the run's model: anthropic, openai, ...
@@ -29,4 +29,24 @@ CREATE TABLE findings (
     description   VARCHAR,
     data          JSON NOT NULL,        -- keywords, masked content sample, and the rest the client sent
     received_at   TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+
+-- A derived run (from spans, from Cylestio events) as /v1/runs returns it, in the key order of the AgentD
+-- receiver's runs, so every run reads alike: `run` is a row with the runs columns; `tool_calls` a JSON list.
+CREATE MACRO run_record(run, tool_calls, metadata) AS json_object(
+    'run_id', run.run_id, 'agent_id', run.agent_id, 'session_id', run.session_id, 'sdk_session_id', NULL,
+    'started_at', strftime(run.started_at, '%Y-%m-%dT%H:%M:%S.%fZ'),
+    'finished_at', strftime(run.finished_at, '%Y-%m-%dT%H:%M:%S.%fZ'),
+    'duration_ms', run.duration_ms, 'api_duration_ms', NULL, 'first_token_ms', NULL, 'num_turns', NULL,
+    'status', run.status,
+    'tokens', json_object('input', run.tokens_input, 'output', run.tokens_output, 'cache_read', run.tokens_cache_read,
+                          'cache_write', run.tokens_cache_write, 'reasoning', run.tokens_reasoning),
+    'cost_usd', run.cost_usd, 'cost_source', run.cost_source, 'sdk_cost_usd', run.sdk_cost_usd,
+    'estimated_cost_usd', run.estimated_cost_usd, 'model', run.model,
+    'trace_id', run.trace_id, 'span_id', run.span_id, 'parent_span_id', run.parent_span_id,
+    'error', CASE WHEN run.error_type IS NOT NULL OR run.error_message IS NOT NULL
+                  THEN json_object('type', run.error_type, 'message', run.error_message, 'stack', NULL) END,
+    'tool_calls', tool_calls,
+    'metadata', metadata,
+    'prompt', NULL
 );

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from analytics.runs import Connection, _dicts, _execute
+from analytics.sql import Connection, dicts, query
 
 AGENT_SORTS = ("last_seen", "first_seen", "agent_id", "event_count")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -27,14 +27,14 @@ def list_agents(con: Connection, *, start_time: datetime | None = None, end_time
                 limit: int = 20, offset: int = 0, sort_by: str = "last_seen", sort_order: str = "desc",
                 now: datetime | None = None) -> dict[str, Any]:
     """Agents (distinct agent_id of runs); with a window, only those with runs started in it, counted over it."""
-    total, results = _execute(con, "api_agents", start_time=start_time, end_time=end_time, limit=limit,
+    total, results = query(con, "api_agents", start_time=start_time, end_time=end_time, limit=limit,
                               offset=offset, sort_by=sort_by, sort_order=sort_order,
                               now=now or datetime.now(UTC)).fetchone()
     return _page(total, results, limit, offset)
 
 
 def get_agent(con: Connection, agent_id: str, *, now: datetime | None = None) -> dict[str, Any] | None:
-    rows = _dicts(_execute(con, "api_agent", agent_id=agent_id, now=now or datetime.now(UTC)))
+    rows = dicts(query(con, "api_agent", agent_id=agent_id, now=now or datetime.now(UTC)))
     if not rows:
         return None
     row = rows[0]
@@ -57,7 +57,7 @@ def agent_events(con: Connection, agent_id: str, *, event_type: str | None = Non
                  session_id: str | None = None, limit: int = 50, offset: int = 0,
                  sort_order: str = "desc") -> dict[str, Any] | None:
     """One page of an agent's events by time; None when the agent has no runs."""
-    known, total, results = _execute(con, "api_agent_events", agent_id=agent_id, event_type=event_type, level=level,
+    known, total, results = query(con, "api_agent_events", agent_id=agent_id, event_type=event_type, level=level,
                                      channel=channel, start_time=start_time, end_time=end_time,
                                      session_id=session_id, limit=limit, offset=offset,
                                      sort_order=sort_order).fetchone()
@@ -91,7 +91,7 @@ def list_alerts(con: Connection, *, agent_id: str | None = None, severity: str |
                 status: str | None = None, start_time: datetime | None = None, end_time: datetime | None = None,
                 limit: int = 20, offset: int = 0, now: datetime | None = None) -> dict[str, Any]:
     """Security findings, newest first."""
-    total, results = _execute(con, "api_alerts", agent_id=agent_id, severity=severity, status=status,
+    total, results = query(con, "api_alerts", agent_id=agent_id, severity=severity, status=status,
                               start_time=start_time, end_time=end_time, limit=limit, offset=offset,
                               now=now or datetime.now(UTC)).fetchone()
     return _page(total, [_alert(row) for row in results or []], limit, offset)
@@ -99,11 +99,11 @@ def list_alerts(con: Connection, *, agent_id: str | None = None, severity: str |
 
 def get_alert(con: Connection, alert_id: str, *, now: datetime | None = None) -> dict[str, Any] | None:
     """One finding with `context`: up to 10 events of its run nearest to it in time."""
-    rows = _dicts(_execute(con, "api_alert", alert_id=alert_id, now=now or datetime.now(UTC)))
+    rows = dicts(query(con, "api_alert", alert_id=alert_id, now=now or datetime.now(UTC)))
     if not rows:
         return None
     row = rows[0]
     context = []
     if row["run_id"] is not None:
-        context = _dicts(_execute(con, "api_alert_context", run_id=row["run_id"], at=row["timestamp"]))
+        context = dicts(query(con, "api_alert_context", run_id=row["run_id"], at=row["timestamp"]))
     return _alert(row) | {"context": context}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from analytics.runs import Connection, _execute
+from analytics.sql import Connection, query
 
 DEFAULT_WINDOW = timedelta(hours=24)
 INTERVALS = ("minute", "hour", "day")
@@ -66,7 +66,7 @@ def _counts(rows: list[tuple[str, int, int]], key: str, total_key: str) -> dict[
 
 def response_time_average(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                           agent_id: str | None = None, session_id: str | None = None) -> dict[str, Any]:
-    return _row(_execute(con, "metrics_response_time_average", **_params(start, end, agent_id, session_id)))
+    return _row(query(con, "metrics_response_time_average", **_params(start, end, agent_id, session_id)))
 
 
 def response_time_percentiles(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
@@ -75,7 +75,7 @@ def response_time_percentiles(con: Connection, *, start: datetime | None = None,
     if not percentiles or any(not 0 <= p <= 100 for p in percentiles):
         raise ValueError(f"percentiles must be between 0 and 100, not {list(percentiles)}")
     fractions = [p / 100 for p in percentiles]
-    values, count = _execute(con, "metrics_response_time_percentiles",
+    values, count = query(con, "metrics_response_time_percentiles",
                              **_params(start, end, agent_id, session_id, fractions=fractions)).fetchone()
     values = values or [None] * len(percentiles)
     data: dict[str, Any] = {f"p{p}_response_time_ms": value for p, value in zip(percentiles, values, strict=True)}
@@ -86,7 +86,7 @@ def response_time_percentiles(con: Connection, *, start: datetime | None = None,
 def response_time_trend(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                         agent_id: str | None = None, session_id: str | None = None,
                         interval: str = "hour") -> dict[str, Any]:
-    rows = _execute(con, "metrics_response_time_trend",
+    rows = query(con, "metrics_response_time_trend",
                     **_params(start, end, agent_id, session_id, interval=_interval(interval))).fetchall()
     trends = {bucket: {"average_response_time_ms": average, "count": count} for bucket, average, count in rows}
     return {"response_time_trends": trends, "interval": interval}
@@ -94,18 +94,18 @@ def response_time_trend(con: Connection, *, start: datetime | None = None, end: 
 
 def token_usage_total(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                       agent_id: str | None = None, session_id: str | None = None) -> dict[str, Any]:
-    return _row(_execute(con, "metrics_token_usage_total", **_params(start, end, agent_id, session_id)))
+    return _row(query(con, "metrics_token_usage_total", **_params(start, end, agent_id, session_id)))
 
 
 def token_usage_average(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                         agent_id: str | None = None, session_id: str | None = None) -> dict[str, Any]:
-    return _row(_execute(con, "metrics_token_usage_average", **_params(start, end, agent_id, session_id)))
+    return _row(query(con, "metrics_token_usage_average", **_params(start, end, agent_id, session_id)))
 
 
 def token_usage_by_model(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                          agent_id: str | None = None, session_id: str | None = None, model_name: str | None = None,
                          top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
-    rows = _execute(con, "metrics_token_usage_by_model", **_params(start, end, agent_id, session_id,
+    rows = query(con, "metrics_token_usage_by_model", **_params(start, end, agent_id, session_id,
                                                                    model_name=model_name, top_n=_top_n(top_n)))
     return {"usage_by_model": {
         model: {"input_tokens": input_tokens, "output_tokens": output_tokens, "cost_usd": cost, "request_count": count}
@@ -114,12 +114,12 @@ def token_usage_by_model(con: Connection, *, start: datetime | None = None, end:
 
 def security_alerts_count(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                           agent_id: str | None = None, session_id: str | None = None) -> dict[str, Any]:
-    return _row(_execute(con, "metrics_security_alerts_count", **_params(start, end, agent_id, session_id)))
+    return _row(query(con, "metrics_security_alerts_count", **_params(start, end, agent_id, session_id)))
 
 
 def security_risk_level(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                         agent_id: str | None = None, session_id: str | None = None) -> dict[str, Any]:
-    row = _row(_execute(con, "metrics_security_risk_level", **_params(start, end, agent_id, session_id)))
+    row = _row(query(con, "metrics_security_risk_level", **_params(start, end, agent_id, session_id)))
     severities = ("critical", "high", "medium", "low", "info")
     return {"severity_distribution": {severity: row[severity] for severity in severities},
             "total_alerts": row["total_alerts"], "risk_score": row["risk_score"], "risk_level": row["risk_level"]}
@@ -127,7 +127,7 @@ def security_risk_level(con: Connection, *, start: datetime | None = None, end: 
 
 def security_alerts_by_category(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                                 agent_id: str | None = None, session_id: str | None = None) -> dict[str, Any]:
-    rows = _execute(con, "metrics_security_alerts_by_category",
+    rows = query(con, "metrics_security_alerts_by_category",
                     **_params(start, end, agent_id, session_id)).fetchall()
     return _counts(rows, "categories", "total_alerts")
 
@@ -135,7 +135,7 @@ def security_alerts_by_category(con: Connection, *, start: datetime | None = Non
 def security_alerts_trend(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                           agent_id: str | None = None, session_id: str | None = None,
                           interval: str = "hour") -> dict[str, Any]:
-    rows = _execute(con, "metrics_security_alerts_trend",
+    rows = query(con, "metrics_security_alerts_trend",
                     **_params(start, end, agent_id, session_id, interval=_interval(interval))).fetchall()
     trends = {bucket: {"alert_count": count, "high_severity": high, "medium_severity": medium, "low_severity": low}
               for bucket, count, high, medium, low in rows}
@@ -145,7 +145,7 @@ def security_alerts_trend(con: Connection, *, start: datetime | None = None, end
 def usage_requests_by_agent(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                             agent_id: str | None = None, session_id: str | None = None,
                             top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
-    rows = _execute(con, "metrics_usage_requests_by_agent",
+    rows = query(con, "metrics_usage_requests_by_agent",
                     **_params(start, end, agent_id, session_id, top_n=_top_n(top_n))).fetchall()
     return _counts(rows, "requests_by_agent", "total_requests")
 
@@ -153,7 +153,7 @@ def usage_requests_by_agent(con: Connection, *, start: datetime | None = None, e
 def usage_frameworks_distribution(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                                   agent_id: str | None = None, session_id: str | None = None,
                                   top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
-    rows = _execute(con, "metrics_usage_frameworks_distribution",
+    rows = query(con, "metrics_usage_frameworks_distribution",
                     **_params(start, end, agent_id, session_id, top_n=_top_n(top_n))).fetchall()
     return _counts(rows, "frameworks", "total_requests")
 
@@ -161,11 +161,11 @@ def usage_frameworks_distribution(con: Connection, *, start: datetime | None = N
 def usage_events_distribution(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                               agent_id: str | None = None, session_id: str | None = None,
                               top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
-    rows = _execute(con, "metrics_usage_events_distribution",
+    rows = query(con, "metrics_usage_events_distribution",
                     **_params(start, end, agent_id, session_id, top_n=_top_n(top_n))).fetchall()
     return _counts(rows, "event_types", "total_events")
 
 
 def usage_sessions_count(con: Connection, *, start: datetime | None = None, end: datetime | None = None,
                          agent_id: str | None = None, session_id: str | None = None) -> dict[str, Any]:
-    return _row(_execute(con, "metrics_usage_sessions_count", **_params(start, end, agent_id, session_id)))
+    return _row(query(con, "metrics_usage_sessions_count", **_params(start, end, agent_id, session_id)))

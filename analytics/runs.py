@@ -7,26 +7,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-import duckdb
-
-from analytics.sql import QUERIES
-
-Connection = duckdb.DuckDBPyConnection
-
-
-def _execute(con: Connection, name: str, **params: Any) -> duckdb.DuckDBPyConnection:
-    (statement,) = QUERIES[name]
-    return con.execute(statement, params)
-
-
-def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+from analytics.sql import Connection, dicts, query
 
 
 def _events_by_run(con: Connection, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for run_id, data in _execute(con, "run_events", run_ids=run_ids).fetchall():
+    for run_id, data in query(con, "run_events", run_ids=run_ids).fetchall():
         grouped[run_id].append(json.loads(data))
     return grouped
 
@@ -50,14 +36,14 @@ def _with_events(con: Connection, rows: list[tuple[str, str]]) -> list[dict[str,
 def list_runs(con: Connection, *, agent_id: str | None = None, status: str | None = None, model: str | None = None,
               trace_id: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     filters = {"agent_id": agent_id, "status": status, "model": model, "trace_id": trace_id}
-    (total,) = _execute(con, "count_runs", **filters).fetchone()
-    rows = _execute(con, "list_runs", **filters, limit=limit, offset=offset).fetchall()
+    (total,) = query(con, "count_runs", **filters).fetchone()
+    rows = query(con, "list_runs", **filters, limit=limit, offset=offset).fetchall()
     return {"data": _with_events(con, rows), "total": total, "limit": limit, "offset": offset,
             "has_more": offset + len(rows) < total}
 
 
 def get_run(con: Connection, run_id: str) -> dict[str, Any] | None:
-    rows = _execute(con, "get_run", run_id=run_id).fetchall()
+    rows = query(con, "get_run", run_id=run_id).fetchall()
     return _with_events(con, rows)[0] if rows else None
 
 
@@ -66,20 +52,20 @@ def run_events(con: Connection, run_id: str) -> list[dict[str, Any]]:
 
 
 def trace_runs(con: Connection, trace_id: str) -> list[dict[str, Any]]:
-    return _with_events(con, _execute(con, "trace_runs", trace_id=trace_id).fetchall())
+    return _with_events(con, query(con, "trace_runs", trace_id=trace_id).fetchall())
 
 
 def run_exists(con: Connection, run_id: str) -> bool:
-    return _execute(con, "run_exists", run_id=run_id).fetchone()[0]
+    return query(con, "run_exists", run_id=run_id).fetchone()[0]
 
 
 def agents(con: Connection) -> list[dict[str, Any]]:
-    return _dicts(_execute(con, "agents"))
+    return dicts(query(con, "agents"))
 
 
 def stats(con: Connection, *, agent_id: str | None = None, since: datetime | None = None) -> dict[str, Any]:
-    return _dicts(_execute(con, "stats", agent_id=agent_id, since=since))[0]
+    return dicts(query(con, "stats", agent_id=agent_id, since=since))[0]
 
 
 def tools(con: Connection, *, agent_id: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
-    return _dicts(_execute(con, "tools", agent_id=agent_id, since=since))
+    return dicts(query(con, "tools", agent_id=agent_id, since=since))

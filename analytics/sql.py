@@ -1,9 +1,15 @@
-"""The SQL files under analytics/sql, loaded once: schema migrations, ingest statements and named queries."""
+"""The SQL files under analytics/sql, loaded once (schema migrations, ingest statements, named queries), and how a
+named query is run."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+import duckdb
+
+Connection = duckdb.DuckDBPyConnection
 
 SQL_DIR = Path(__file__).with_name("sql")
 _STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
@@ -25,3 +31,14 @@ Migration = tuple[int, str, list[str]]
 # (version, name, statements), in the order they apply; a file is named NNN_what.sql.
 MIGRATIONS: list[Migration] = [
     (int(name.split("_", 1)[0]), name, statements) for name, statements in _load("schema").items()]
+
+
+def query(con: Connection, name: str, **params: Any) -> Connection:
+    """Run the named query (queries/<name>.sql) with its parameters bound by name."""
+    (statement,) = QUERIES[name]
+    return con.execute(statement, params)
+
+
+def dicts(cursor: Connection) -> list[dict[str, Any]]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -82,7 +82,6 @@ def list_alerts(request: Request, agent_id: str | None = None, severity: Literal
                                               start_time=start_time, end_time=end_time, limit=limit, offset=offset))
 
 
-# A path parameter: finding ids hold a slash (<event id>/<n>, one event may carry several findings).
 @router.get("/api/v1/alerts/{alert_id}")
 def get_alert(request: Request, alert_id: str) -> InstantJSON:
     """One alert with the events of its run nearest to it in time."""

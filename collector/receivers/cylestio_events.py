@@ -2,7 +2,7 @@
 
 Both receivers (cylestio_legacy for the mini server's format, cylestio for cylestio-local-server's) read their
 format into a `CylestioEvent`; everything after that is shared. Which run an event belongs to is the receiver's
-guess; the writer's SQL (analytics/sql/ingest/write_events.sql) settles it and derives the runs.
+guess; the writer's SQL (analytics/sql/ingest/write_events.cylestio.sql) settles it and derives the runs.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ class CylestioEvent:
     level: str
     agent_id: str | None
     session_id: str | None            # the session the event itself names; None lets the writer assign its run
-    run_id: str                       # the receiver's guess; see write_events.sql for legacy events
+    run_id: str                       # the receiver's guess; see write_events.cylestio.sql for legacy ones
     identity: tuple[Any, ...]         # what makes a re-sent event the same event
     sent: dict[str, Any]              # the rest of the body as sent: attributes or data, ids, channel, ...
     model: str | None = None

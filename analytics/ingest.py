@@ -20,7 +20,7 @@ class Batch(Protocol):
     spans: Mapping[str, list[Any]]
     runs: Mapping[str, list[Any]]
     events: Mapping[str, list[Any]]
-    findings: Mapping[str, list[Any]]
+    security_findings: Mapping[str, list[Any]]
     logs: Mapping[str, list[Any]]
     metrics: Mapping[str, list[Any]]
     deleted_run_ids: tuple[str, ...]

@@ -67,7 +67,7 @@ EVENTS = pa.schema([
     ("duration_ms", pa.float64()),
 ])
 
-FINDINGS = pa.schema([
+SECURITY_FINDINGS = pa.schema([
     ("finding_id", pa.string()),
     ("source", pa.string()),
     ("detector", pa.string()),
@@ -165,6 +165,8 @@ METRICS = pa.schema([
 ])
 
 # Spans first: the runs and events derived from them are recomputed right after, in the same transaction.
-SCHEMAS = {"spans": SPANS, "runs": RUNS, "events": EVENTS, "findings": FINDINGS, "logs": LOGS, "metrics": METRICS}
+SCHEMAS = {"spans": SPANS, "runs": RUNS, "events": EVENTS, "security_findings": SECURITY_FINDINGS, "logs": LOGS,
+           "metrics": METRICS}
 # The columns a re-post replaces by; tables without a key only ever append.
-KEYS = {"spans": ("trace_id", "span_id"), "runs": ("run_id",), "events": ("event_id",), "findings": ("finding_id",)}
+KEYS = {"spans": ("trace_id", "span_id"), "runs": ("run_id",), "events": ("event_id",),
+        "security_findings": ("finding_id",)}

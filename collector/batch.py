@@ -33,7 +33,7 @@ class Batch:
     spans: Columns = field(default_factory=dict)
     runs: Columns = field(default_factory=dict)
     events: Columns = field(default_factory=dict)
-    findings: Columns = field(default_factory=dict)
+    security_findings: Columns = field(default_factory=dict)
     logs: Columns = field(default_factory=dict)
     metrics: Columns = field(default_factory=dict)
     deleted_run_ids: tuple[str, ...] = ()

@@ -9,7 +9,7 @@ import duckdb
 
 from analytics.schema import LATEST_VERSION, migrate
 from analytics.sql import MIGRATIONS
-from analytics.tables import EVENTS, FINDINGS, RUNS
+from analytics.tables import EVENTS, RUNS, SECURITY_FINDINGS
 
 TYPES = {"string": "VARCHAR", "int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN",
          "timestamp[us, tz=UTC]": "TIMESTAMP WITH TIME ZONE"}
@@ -23,13 +23,13 @@ def columns(db, table):
 
 def test_new_file_is_stamped_and_typed(collector):
     collector.stop()
-    runs, events, findings = (columns(collector.db, table) for table in ("runs", "events", "findings"))
+    runs, events, findings = (columns(collector.db, table) for table in ("runs", "events", "security_findings"))
     assert (runs["started_at"], runs["tokens_input"], runs["cost_usd"], runs["data"]) == (
         "TIMESTAMP WITH TIME ZONE", "BIGINT", "DOUBLE", "JSON")
     assert (events["timestamp"], events["tool_success"], events["tool_duration_ms"]) == (
         "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BIGINT")
     # The Arrow batch the writer inserts has the table's columns and types, apart from `data` (JSON text).
-    for schema, table in ((RUNS, runs), (EVENTS, events), (FINDINGS, findings)):
+    for schema, table in ((RUNS, runs), (EVENTS, events), (SECURITY_FINDINGS, findings)):
         for field in schema:
             expected = "JSON" if field.name == "data" else TYPES[str(field.type)]
             assert table[field.name] == expected, field.name

@@ -239,7 +239,7 @@ def first(*values: Any) -> Any:
 def batch(rows: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> Batch:
     """One Batch from the `CylestioEvent.rows()` of every event of a request."""
     return Batch.from_rows(events=[event for event, _ in rows],
-                           findings=[finding for _, findings in rows for finding in findings])
+                           security_findings=[finding for _, findings in rows for finding in findings])
 
 
 def _json(value: Any) -> str:

@@ -165,7 +165,7 @@ ORDER BY event_at, run_id, k
 
 # One finding per security_alert event, as a client-side detector reports it.
 FINDINGS_SQL = """
-INSERT INTO findings BY NAME
+INSERT INTO security_findings BY NAME
 WITH alerts AS (SELECT *, (hash(event_id) % 20)::BIGINT AS draw FROM events WHERE type = 'security_alert')
 SELECT
     md5('finding' || event_id) AS finding_id,
@@ -209,7 +209,7 @@ def generate(db: Path, events: int) -> dict[str, int]:
 
 
 def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = ("runs", "events", "findings")
+    tables = ("runs", "events", "security_findings")
     return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables}
 
 
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(f"Query latency, {args.requests} sequential GETs per route after one warm-up", [
         command_row(MODULE),
         machine_row(),
-        ("database", f"{counts['events']:,} events, {counts['runs']:,} runs, {counts['findings']:,} findings; "
+        ("database", f"{counts['events']:,} events, {counts['runs']:,} runs, {counts['security_findings']:,} findings; "
                      f"{size / 2**20:,.0f} MiB"),
         ("generation", generated),
         *rows,

@@ -57,10 +57,10 @@ FROM cylestio_moves m
 WHERE events.event_id = m.event_id
   AND events.timestamp BETWEEN getvariable('cylestio_legacy_from') - INTERVAL 1 MINUTE AND getvariable('cylestio_to');
 -- A finding is in its event's run (findings staged in this batch take it in write_findings.sql).
-UPDATE findings SET run_id = m.run_id, session_id = m.session_id
+UPDATE security_findings SET run_id = m.run_id, session_id = m.session_id
 FROM cylestio_moves m
-WHERE findings.event_id = m.event_id
-  AND findings.timestamp BETWEEN getvariable('cylestio_legacy_from') - INTERVAL 1 MINUTE
+WHERE security_findings.event_id = m.event_id
+  AND security_findings.timestamp BETWEEN getvariable('cylestio_legacy_from') - INTERVAL 1 MINUTE
                              AND getvariable('cylestio_to');
 
 CREATE OR REPLACE TEMP TABLE cylestio_touched AS

@@ -14,5 +14,5 @@ SELECT
     detector,
     source,
     data
-FROM findings
+FROM security_findings
 WHERE finding_id = $alert_id

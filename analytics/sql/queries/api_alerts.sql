@@ -2,7 +2,7 @@
 -- while it is less than 24 hours old, resolved after.
 WITH matching AS (
     SELECT *
-    FROM findings
+    FROM security_findings
     WHERE ($agent_id IS NULL OR agent_id = $agent_id)
       AND ($severity IS NULL OR severity = $severity)
       AND ($start_time IS NULL OR timestamp >= $start_time)

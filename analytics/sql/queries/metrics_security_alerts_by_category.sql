@@ -3,7 +3,7 @@ SELECT
     category,
     count(*) AS alert_count,
     sum(count(*)) OVER () AS total_alerts
-FROM findings
+FROM security_findings
 WHERE timestamp >= $start AND timestamp < $end
   AND ($agent_id IS NULL OR agent_id = $agent_id)
   AND ($session_id IS NULL OR session_id = $session_id)

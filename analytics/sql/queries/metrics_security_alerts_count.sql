@@ -5,7 +5,7 @@ SELECT
     count(*) FILTER (WHERE severity IN ('critical', 'high')) AS high_severity_count,
     count(*) FILTER (WHERE severity = 'medium') AS medium_severity_count,
     count(*) FILTER (WHERE severity = 'low') AS low_severity_count
-FROM findings
+FROM security_findings
 WHERE timestamp >= $start AND timestamp < $end
   AND ($agent_id IS NULL OR agent_id = $agent_id)
   AND ($session_id IS NULL OR session_id = $session_id)

@@ -8,7 +8,7 @@ WITH counts AS (
         count(*) FILTER (WHERE severity = 'low') AS low,
         count(*) FILTER (WHERE severity = 'info') AS info,
         count(*) AS total_alerts
-    FROM findings
+    FROM security_findings
     WHERE timestamp >= $start AND timestamp < $end
       AND ($agent_id IS NULL OR agent_id = $agent_id)
       AND ($session_id IS NULL OR session_id = $session_id)

@@ -1,5 +1,6 @@
--- What the metrics API filters and groups by, typed on every run and event whatever the source; the security
--- findings table (alerts the clients send; later also what the collector detects); the shape of derived runs.
+-- What the metrics API filters and groups by, typed on every run and event whatever the source; the
+-- security_findings table (alerts the clients send; later also what the collector detects); the shape of derived
+-- runs.
 
 ALTER TABLE runs ADD COLUMN framework VARCHAR;          -- the agent framework or instrumentation that recorded it
 ALTER TABLE runs ADD COLUMN provider VARCHAR;           -- LLM provider of the run's model: anthropic, openai, ...
@@ -14,7 +15,7 @@ UPDATE events SET level = CASE WHEN error_type IS NOT NULL OR tool_success = fal
 UPDATE events SET duration_ms = coalesce(tool_duration_ms, TRY_CAST(data->>'duration_ms' AS DOUBLE));
 UPDATE runs SET framework = 'claude-agent-sdk', provider = 'anthropic' WHERE source = 'agentd';
 
-CREATE TABLE findings (
+CREATE TABLE security_findings (
     finding_id    VARCHAR NOT NULL,     -- unique: the writer replaces a re-posted finding
     source        VARCHAR NOT NULL,     -- ingest path of the event it was found in
     detector      VARCHAR NOT NULL,     -- 'client' (the SDK sent it) | 'collector'

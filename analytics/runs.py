@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from analytics.security import run_summaries
 from analytics.sql import Connection, dicts, query
 
 
@@ -18,8 +19,10 @@ def _events_by_run(con: Connection, run_ids: list[str]) -> dict[str, list[dict[s
 
 
 def _with_events(con: Connection, rows: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Runs as the receiver returns them: the stored record with its events nested after `tool_calls`."""
-    events = _events_by_run(con, [run_id for run_id, _ in rows])
+    """Runs as the receiver returns them: the stored record with its events nested after `tool_calls`, and
+    `security`, its findings counted, last."""
+    run_ids = [run_id for run_id, _ in rows]
+    events, security = _events_by_run(con, run_ids), run_summaries(con, run_ids)
     runs = []
     for run_id, data in rows:
         record = json.loads(data)
@@ -29,6 +32,7 @@ def _with_events(con: Connection, rows: list[tuple[str, str]]) -> list[dict[str,
             if key == "tool_calls":
                 shaped["events"] = events.get(run_id, [])
         shaped.setdefault("events", events.get(run_id, []))
+        shaped["security"] = security[run_id]
         runs.append(shaped)
     return runs
 

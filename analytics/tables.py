@@ -78,8 +78,10 @@ SECURITY_FINDINGS = pa.schema([
     ("timestamp", _INSTANT),
     ("category", pa.string()),
     ("severity", pa.string()),
+    ("rule", pa.string()),
     ("alert_level", pa.string()),
     ("description", pa.string()),
+    ("excerpt", pa.string()),
     ("data", pa.string()),
 ])
 

@@ -10,7 +10,7 @@ from collector.auth import ApiKeyAuth, KeyChecker
 from collector.body import BoundedBody
 from collector.config import Config
 from collector.receivers import agentd, agentmetrics, cylestio, cylestio_legacy, jsonbody, otlp_http
-from collector.routes import agents, metrics, runs, system
+from collector.routes import agents, metrics, runs, security, system
 from collector.store import Store
 from collector.timing import ResponseTime
 from collector.writer import Writer
@@ -34,7 +34,7 @@ def create_app(config: Config, store: Store, writer: Writer) -> FastAPI:
     app.state.writer = writer
     errors.install(app, otlp_http.ERROR_RESPONDERS)
     for router in (system.router, otlp_http.router, agentd.router, agentmetrics.router, cylestio_legacy.router,
-                   cylestio.router, runs.router, metrics.router, agents.router):
+                   cylestio.router, runs.router, metrics.router, agents.router, security.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)
     # Outermost first: time everything, refuse unauthenticated requests before reading their bodies.

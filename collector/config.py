@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "AGENT_COLLECTOR_"
+# --redact words -> the detector categories whose matches are replaced before anything is stored.
+REDACT = {"secrets": ("secret",), "pii": ("pii",), "all": ("secret", "pii")}
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,11 @@ class Config:
     api_keys: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024 * 1024
     queue_max_rows: int = 200_000
+    redact: tuple[str, ...] = ()
+
+    @property
+    def redacted_categories(self) -> frozenset[str]:
+        return frozenset(category for word in self.redact for category in REDACT[word])
 
 
 class ConfigError(ValueError):
@@ -45,6 +52,13 @@ def _positive(value: str) -> int:
     if number < 1:
         raise ValueError(f"must be at least 1, got {number}")
     return number
+
+
+def _redact(value: str) -> str:
+    word = value.strip().lower()
+    if word not in REDACT:
+        raise ValueError(f"must be one of {', '.join(REDACT)}, got {value!r}")
+    return word
 
 
 def _key(value: str) -> str:
@@ -78,6 +92,9 @@ SETTINGS = (
             "largest request body accepted, after decompression"),
     Setting("--queue-max-rows", "queue_max_rows", _positive, "ROWS",
             "rows waiting for the writer before ingest answers 503"),
+    Setting("--redact", "redact", _redact, "|".join(REDACT),
+            "replace secrets, PII or both with [REDACTED:<rule>] in everything stored; repeatable; the variable "
+            "takes a comma-separated list", repeatable=True),
 )
 
 

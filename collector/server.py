@@ -78,11 +78,14 @@ def run(config: Config) -> int:
         store.close()
         print(f"agent-collector: {exc}", file=sys.stderr)
         return 1
-    writer = Writer(store, config.queue_max_rows)
+    writer = Writer(store, config.queue_max_rows, config.redacted_categories)
     try:
         host, port = http_socket.getsockname()[:2]
         log.info("database %s opened", config.db)
-        log.info("HTTP listening on http://%s:%d (OTLP/HTTP, AgentD ingest and query API)", host, port)
+        if config.redact:
+            log.info("redacting %s before anything is stored", ", ".join(sorted(config.redacted_categories)))
+        log.info("HTTP listening on http://%s:%d (OTLP/HTTP, AgentD, agentmetrics and Cylestio ingest, query API)",
+                 host, port)
         app = create_app(config, store, writer)
         # uvicorn stops accepting on SIGINT/SIGTERM and lets in-flight requests finish; they wait on the writer.
         # Once shut down it re-raises the signal to the handler it found, which must not end the process

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Collection
 from concurrent.futures import Future
 
 from analytics import ingest
 from collector.batch import Batch
+from collector.security import scanner
 from collector.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,11 +27,16 @@ class WriterClosed(RuntimeError):
 
 
 class Writer:
-    """Group commit: everything queued while a commit runs goes into the next one, so a 2xx costs one shared commit."""
+    """Group commit: everything queued while a commit runs goes into the next one, so a 2xx costs one shared commit.
 
-    def __init__(self, store: Store, max_queued_rows: int):
+    Before a commit, each batch is scanned for security findings and, with `redact`, its text is redacted: here,
+    off the event loop and once per batch, whichever receiver made it.
+    """
+
+    def __init__(self, store: Store, max_queued_rows: int, redact: Collection[str] = ()):
         self._con = store.write_connection()
         self._max_rows = max_queued_rows
+        self._redact = frozenset(redact)
         self._pending: list[tuple[Batch, Future[None]]] = []
         self._pending_rows = 0
         self._closing = False
@@ -75,9 +82,31 @@ class Writer:
                 if not self._pending:
                     return
                 group, self._pending, self._pending_rows = self._pending, [], 0
-            self._commit(group)
+            self._commit([(inspected, done) for batch, done in group
+                          if (inspected := self._inspect(batch, done)) is not None])
+
+    def _inspect(self, batch: Batch, done: Future[None]) -> Batch | None:
+        """The batch with its findings added and, when asked, redacted; None (and the submitter told) when the
+        redaction failed, as then its raw text must not be stored."""
+        scanned = None
+        try:
+            scanned = scanner.scan(batch)
+            batch = scanner.with_findings(batch, scanned.findings)
+        except Exception:
+            # A detector's bug costs the batch its findings, not its data.
+            log.exception("security scan of a batch of %d rows failed; stored without findings", batch.rows)
+        if not self._redact:
+            return batch
+        try:
+            return scanner.redact(batch, self._redact, scanned)
+        except Exception as exc:
+            log.exception("redaction of a batch of %d rows failed; not stored", batch.rows)
+            done.set_exception(exc)
+            return None
 
     def _commit(self, group: list[tuple[Batch, Future[None]]]) -> None:
+        if not group:
+            return
         try:
             ingest.write(self._con, [batch for batch, _ in group])
         except Exception as exc:

@@ -131,7 +131,9 @@ def test_sdk_runs_through_every_query_route(collector, streaming):
         assert list(run) == ["run_id", "agent_id", "session_id", "sdk_session_id", "started_at", "finished_at",
                              "duration_ms", "api_duration_ms", "first_token_ms", "num_turns", "status", "tokens",
                              "cost_usd", "cost_source", "sdk_cost_usd", "estimated_cost_usd", "model", "trace_id",
-                             "span_id", "parent_span_id", "error", "tool_calls", "events", "metadata", "prompt"]
+                             "span_id", "parent_span_id", "error", "tool_calls", "events", "metadata", "prompt",
+                             "security"]
+        assert run["security"] == {"findings": 0, "by_severity": {}, "by_category": {}}
         assert run["tokens"] == {"input": 1500, "output": 320, "cache_read": 100, "cache_write": 0}
         assert (run["cost_usd"], run["cost_source"], run["sdk_cost_usd"]) == (0.0123, "sdk", 0.0123)
         assert (run["model"], run["session_id"], run["sdk_session_id"]) == (MODEL, "s-1", "sdk-sess-1")

@@ -186,6 +186,7 @@ RESEARCH_RUN = {
         "step_count": 1, "llm_calls": 1, "redaction_policy_version": "v1-strict", "sdk_version": "0.1.2",
         "host_id": "vm"},
     "prompt": None,
+    "security": {"findings": 0, "by_severity": {}, "by_category": {}},
 }
 
 
@@ -200,7 +201,8 @@ def test_captured_batch_replays_with_exact_values_and_reposting_changes_nothing(
     assert list(research) == ["run_id", "agent_id", "session_id", "sdk_session_id", "started_at", "finished_at",
                               "duration_ms", "api_duration_ms", "first_token_ms", "num_turns", "status", "tokens",
                               "cost_usd", "cost_source", "sdk_cost_usd", "estimated_cost_usd", "model", "trace_id",
-                              "span_id", "parent_span_id", "error", "tool_calls", "events", "metadata", "prompt"]
+                              "span_id", "parent_span_id", "error", "tool_calls", "events", "metadata", "prompt",
+                              "security"]
     assert {k: v for k, v in research.items() if k != "events"} == RESEARCH_RUN
     events = research["events"]
     assert [e["event_id"].removeprefix(research["run_id"]) for e in events] == [

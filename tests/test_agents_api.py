@@ -360,17 +360,17 @@ def test_alerts_list_values(alerts_http, alerts):
         "status": "active",
         "message": "System commands, SQL injections, and other potentially harmful operations",
         "details": dangerous["details"] | {
-            "category": "dangerous_commands", "alert_level": "dangerous", "run_id": TRACE,
+            "category": "dangerous_command", "alert_level": "dangerous", "run_id": TRACE,
             "session_id": f"session-{TRACE[:4]}", "detector": "client", "source": "cylestio", "keywords": ["rm -rf"]},
     }
     assert set(dangerous["details"]) >= {"category", "alert_level", "run_id", "event_id", "session_id", "detector",
                                          "source", "keywords"}
     # Without a description the message names the category.
     assert (low["severity"], low["status"], low["message"], low["timestamp"]) == (
-        "low", "resolved", "Security alert: prompt_manipulation", format_instant(NOW - timedelta(hours=48)))
+        "low", "resolved", "Security alert: prompt_injection", format_instant(NOW - timedelta(hours=48)))
     assert (medium["agent_id"], medium["severity"], medium["details"]["category"], medium["details"]["keywords"],
             medium["details"]["run_id"]) == (
-        "other", "medium", "sensitive_data", ["email_address:b***@example.com"], OLD_TRACE)
+        "other", "medium", "pii", ["email_address:b***@example.com"], OLD_TRACE)
 
 
 def test_alerts_list_answers_without_the_trailing_slash_too(alerts_http, alerts):

@@ -37,9 +37,15 @@ def replay(http, capture: str) -> list:
 
 
 def findings(http, agent_id: str) -> list[tuple]:
+    """The alerts the client raised (the collector's own findings are read with collector_findings)."""
     alerts = http.get("/api/v1/alerts/", params={"agent_id": agent_id, "limit": 100}).json()["results"]
     return sorted((a["details"]["category"], a["severity"], a["details"]["alert_level"], a["details"]["run_id"],
-                   a["details"]["session_id"]) for a in alerts)
+                   a["details"]["session_id"]) for a in alerts if a["details"]["detector"] == "client")
+
+
+def collector_findings(http) -> list[tuple]:
+    found = http.get("/v1/security/findings", params={"detector": "collector", "limit": 100}).json()["data"]
+    return sorted((f["agent_id"], f["category"], f["rule"], f["severity"], f["run_id"]) for f in found)
 
 
 def alert_count(http, **params) -> dict:
@@ -115,13 +121,19 @@ def test_captures_replayed_as_sent(collector):
     assert (stats["total_tokens_input"], stats["total_tokens_output"]) == (126, 21)
     assert http.get("/v1/tools").json() == []
 
-    # The alerts the clients raised, in their runs.
-    assert findings(http, "weather-agent-014") == [("dangerous", "high", "dangerous", LEGACY_RUN,
+    # The alerts the clients raised, in their runs, their categories in the collector's words.
+    assert findings(http, "weather-agent-014") == [("dangerous_command", "high", "dangerous", LEGACY_RUN,
                                                     "session_20261122230519")]
     assert findings(http, "weather-agent") == [
-        ("dangerous_commands", "high", "dangerous", CURRENT_RUN, CURRENT_SESSION),
-        ("sensitive_data", "medium", "suspicious", CURRENT_RUN, CURRENT_SESSION)]
-    assert alert_count(http) == {"alert_count": 3, "high_severity_count": 2, "medium_severity_count": 1,
+        ("dangerous_command", "high", "dangerous", CURRENT_RUN, CURRENT_SESSION),
+        ("pii", "medium", "suspicious", CURRENT_RUN, CURRENT_SESSION)]
+    # What the collector found itself: the prompt of the first LLM call, and the address in the second call's
+    # security keywords (b*b@example.com, as the client masked it).
+    assert collector_findings(http) == [
+        ("weather-agent", "dangerous_command", "rm_rf_root", "critical", CURRENT_RUN),
+        ("weather-agent", "pii", "email", "medium", CURRENT_RUN),
+        ("weather-agent", "prompt_injection", "ignore_previous_instructions", "high", CURRENT_RUN)]
+    assert alert_count(http) == {"alert_count": 6, "high_severity_count": 4, "medium_severity_count": 2,
                                  "low_severity_count": 0}
 
 
@@ -133,7 +145,7 @@ def test_replaying_twice_changes_nothing(collector):
     runs = http.get("/v1/runs").json()["data"]
     assert sorted((r["run_id"], len(r["events"]), r["tokens"]["input"]) for r in runs) == [
         (CURRENT_RUN, 12, 84), (LEGACY_RUN, 5, 42)]
-    assert alert_count(http)["alert_count"] == 3
+    assert alert_count(http)["alert_count"] == 6
     # The batch route stores the same events under the same ids.
     legacy = [request["body"] for request in captured_requests("cylmon014_cap.jsonl")]
     current = [request["body"] for request in captured_requests("cylmon_cap.jsonl")]
@@ -422,5 +434,8 @@ def test_real_cylestio_monitor(monitor_python, collector, tmp_path):
     (alert,) = [e for e in run["events"] if e["type"] == "security_alert"]
     assert alert["attributes"]["security.keywords"] == ["rm -rf"]
     assert findings(http, "monitored-agent") == [
-        ("dangerous_commands", "high", "dangerous", run["run_id"], run["session_id"])]
-    assert alert_count(http, start_time=run["started_at"], end_time=run["finished_at"])["alert_count"] == 1
+        ("dangerous_command", "high", "dangerous", run["run_id"], run["session_id"])]
+    # The collector's own: the monitor sends the prompt's address masked (b*b@example.com), the command as is.
+    assert collector_findings(http) == [
+        ("monitored-agent", "dangerous_command", "rm_rf_root", "critical", run["run_id"])]
+    assert alert_count(http, start_time=run["started_at"], end_time=run["finished_at"])["alert_count"] == 2

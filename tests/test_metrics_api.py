@@ -289,11 +289,12 @@ def test_security_alert_counts_and_risk(with_alerts):
 def test_security_alerts_by_category_and_trend(with_alerts):
     server = with_alerts
     categories = data(server, "security/alerts/by_category", **ALERTS_WINDOW)
-    assert categories == {"categories": {"sensitive_data": 2, "dangerous_commands": 1, "prompt_manipulation": 1},
+    # The client's categories, in the collector's words: sensitive data without a personal-data keyword is a secret.
+    assert categories == {"categories": {"secret": 2, "dangerous_command": 1, "prompt_injection": 1},
                           "total_alerts": 4}
-    assert list(categories["categories"]) == ["sensitive_data", "dangerous_commands", "prompt_manipulation"]
+    assert list(categories["categories"]) == ["secret", "dangerous_command", "prompt_injection"]
     assert data(server, "security/alerts/by_category", **ALERTS_WINDOW, agent_id="a2") == {
-        "categories": {"sensitive_data": 1}, "total_alerts": 1}
+        "categories": {"secret": 1}, "total_alerts": 1}
 
     def bucket(count: int, high: int, medium: int, low: int) -> dict[str, int]:
         return {"alert_count": count, "high_severity": high, "medium_severity": medium, "low_severity": low}

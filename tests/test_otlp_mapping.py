@@ -293,6 +293,7 @@ def expected_run(dialect: Dialect) -> dict[str, Any]:
         "metadata": {"source": "otlp", "service_name": SERVICE, "root_span_name": dialect.agent()[0],
                      "agent_name": AGENT},
         "prompt": None,
+        "security": {"findings": 0, "by_severity": {}, "by_category": {}},
     }
 
 

@@ -249,6 +249,27 @@ def _events(run: dict[str, Any], steps: list[Step], tools: list[Step]) -> list[d
     return rows
 
 
+# What the SDK counted in the run before sending it: (field, category, rule, severity, what it means).
+_CLIENT_FINDINGS = (("secrets_blocked_count", "secret", "client:secrets_blocked", "medium",
+                     "agentmetrics blocked {count} secret(s) in this run"),
+                    ("pii_detected_count", "pii", "client:pii_detected", "low",
+                     "agentmetrics detected {count} PII value(s) in this run"))
+
+
+def _findings(event: AgentEndEvent, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """One client finding per kind the SDK counted (it sends counts, never the values)."""
+    found = []
+    for name, category, rule, severity, description in _CLIENT_FINDINGS:
+        count = getattr(event, name)
+        if count:
+            found.append({
+                "finding_id": f"{run['run_id']}:{rule}", "source": SOURCE, "detector": "client",
+                "run_id": run["run_id"], "agent_id": run["agent_id"], "session_id": run["session_id"],
+                "timestamp": run["finished_at"], "category": category, "severity": severity, "rule": rule,
+                "description": description.format(count=count), "data": json.dumps({"count": count})})
+    return found
+
+
 def _rows(event: AgentEndEvent, received: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The run row and event rows of one agent_end event."""
     started, finished = event.interval(received)
@@ -287,12 +308,13 @@ def _rows(event: AgentEndEvent, received: datetime) -> tuple[dict[str, Any], lis
 
 def _batch(events: list[AgentEndEvent]) -> Batch:
     received = datetime.now(UTC)
-    runs, rows = [], []
+    runs, rows, findings = [], [], []
     for event in events:
         run, event_rows = _rows(event, received)
         runs.append(run)
         rows.extend(event_rows)
-    return Batch.from_rows(runs=runs, events=rows)
+        findings.extend(_findings(event, run))
+    return Batch.from_rows(runs=runs, events=rows, security_findings=findings)
 
 
 router = APIRouter(tags=["agentmetrics ingest"])

@@ -98,7 +98,8 @@ def _read(event: TelemetryEventCreate) -> CylestioEvent:
             category=text(attributes.get("security.category")) or alert_level,
             severity=severity(attributes.get("security.severity"), alert_level), alert_level=alert_level,
             description=text(attributes.get("security.description")),
-            data={key: attributes.get(attribute) for key, attribute in SECURITY_DATA.items()})
+            data={key: attributes.get(attribute) for key, attribute in SECURITY_DATA.items()},
+            keywords=attributes.get("security.keywords"), excerpt=text(attributes.get("security.content_sample")))
     return parsed
 
 

@@ -69,8 +69,23 @@ FAILURE_TYPES = frozenset({"error", "llm_blocked", "tool_blocked"})
 ERROR_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})
 SEVERITIES = frozenset({"critical", "high", "medium", "low", "info"})
 ALERT_SEVERITY = {"dangerous": "high", "critical": "critical", "suspicious": "medium"}
+# The client's categories that mean one of the collector's (0.1.4 raises `dangerous` on its dangerous-command
+# keywords); others are kept as sent. Its rule is the client's own word, as "client:<word>".
+CATEGORIES = {"dangerous_commands": "dangerous_command", "dangerous": "dangerous_command",
+              "prompt_manipulation": "prompt_injection"}
+# `sensitive_data` is PII when a keyword names personal data (cylestio-monitor sends "email_address:b*b@x.com",
+# "credit_card:****", "ssn", ...), else a secret (password, api_key, token, openai_api_key, ...).
+PII_KEYWORDS = ("email", "phone", "ssn", "credit", "card", "passport", "driver", "bank", "iban", "birth")
 
 _INT64_MAX = 2**63 - 1
+
+
+def finding_category(category: str, keywords: Any) -> str:
+    """The collector's category for a category the client reported, where the two mean the same."""
+    if category == "sensitive_data":
+        names = [str(k).split(":", 1)[0].lower() for k in keywords] if isinstance(keywords, list) else []
+        return "pii" if any(word in name for name in names for word in PII_KEYWORDS) else "secret"
+    return CATEGORIES.get(category, category)
 
 
 def event_type(name: str) -> str:
@@ -182,9 +197,11 @@ class CylestioEvent:
         return f"cylestio-{digest[:32]}"
 
     def add_finding(self, category: str, severity: str, alert_level: str | None, description: str | None,
-                    data: dict[str, Any]) -> None:
-        self.findings.append({"category": category, "severity": severity, "alert_level": alert_level,
-                              "description": description, "data": data})
+                    data: dict[str, Any], *, keywords: Any = None, excerpt: str | None = None) -> None:
+        """A finding the client reported under its own category word; `excerpt` is its masked sample."""
+        self.findings.append({"category": finding_category(category, keywords), "rule": f"client:{category}",
+                              "severity": severity, "alert_level": alert_level, "description": description,
+                              "excerpt": excerpt, "data": data})
 
     def rows(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """(the events row, the findings rows)."""

@@ -215,6 +215,17 @@ JOIN trace_spans s USING (trace_id, span_id)
 JOIN trace_runs r ON r.run_id = m.trace_id || '-' || m.run_span_id
 WHERE m.run_span_id IS NOT NULL AND s.role IN ('llm', 'tool');
 
+-- Findings in spans of these traces written before their run existed (an agent's calls are exported before the
+-- agent span) are in it now. Only the touched traces' temp tables and the findings of these days are read.
+UPDATE security_findings SET run_id = r.run_id, agent_id = r.agent_id, session_id = r.session_id
+FROM span_runs m
+JOIN trace_runs r ON r.run_id = m.trace_id || '-' || m.run_span_id
+WHERE security_findings.source = 'otlp' AND security_findings.event_id = m.trace_id || '-' || m.span_id
+  AND security_findings.timestamp BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
+                                      AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans)
+  AND (security_findings.run_id IS DISTINCT FROM r.run_id OR security_findings.agent_id IS DISTINCT FROM r.agent_id
+       OR security_findings.session_id IS DISTINCT FROM r.session_id);
+
 DROP TABLE trace_runs;
 DROP TABLE span_runs;
 DROP TABLE trace_spans;

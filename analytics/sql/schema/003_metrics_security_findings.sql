@@ -1,5 +1,5 @@
 -- What the metrics API filters and groups by, typed on every run and event whatever the source; the
--- security_findings table (alerts the clients send; later also what the collector detects); the shape of derived
+-- security_findings table (alerts the clients send and what the collector's detectors find); the shape of derived
 -- runs.
 
 ALTER TABLE runs ADD COLUMN framework VARCHAR;          -- the agent framework or instrumentation that recorded it
@@ -20,15 +20,17 @@ CREATE TABLE security_findings (
     source        VARCHAR NOT NULL,     -- ingest path of the event it was found in
     detector      VARCHAR NOT NULL,     -- 'client' (the SDK sent it) | 'collector'
     run_id        VARCHAR,
-    event_id      VARCHAR,
+    event_id      VARCHAR,              -- OTLP: <trace_id>-<span_id> of the span it was found in
     agent_id      VARCHAR,
     session_id    VARCHAR,
     timestamp     TIMESTAMPTZ NOT NULL,
-    category      VARCHAR NOT NULL,     -- dangerous_commands | sensitive_data | prompt_manipulation | blocked | ...
+    category      VARCHAR NOT NULL,     -- prompt_injection | dangerous_command | secret | pii | the client's own
     severity      VARCHAR NOT NULL,     -- critical | high | medium | low | info
+    rule          VARCHAR,              -- the detector rule that fired; client:<its category> for client findings
     alert_level   VARCHAR,              -- the client's own word for it: dangerous | suspicious | ...
     description   VARCHAR,
-    data          JSON NOT NULL,        -- keywords, masked content sample, and the rest the client sent
+    excerpt       VARCHAR,              -- the text around the match, the secret or PII in it masked
+    data          JSON NOT NULL,        -- match count, columns; keywords and the rest the client sent
     received_at   TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );
 

@@ -1,0 +1,180 @@
+"""--redact: secrets (and with `all`, personal data) are replaced before the commit, so the raw values appear nowhere
+in the DuckDB file, while the placeholders are stored and queryable; without it the values are stored as sent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import agentd
+import duckdb
+import pytest
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+from collector.batch import Batch
+from collector.security import detectors, scanner
+from tests import test_agentd_sdk as sdk
+from tests.conftest import DATA
+from tests.test_lifecycle import serve
+
+AWS_KEY = "AKIAQ3EGRTZ5LXKWM2PB"
+OPENAI_KEY = "sk-proj-Zq4Lr8TnV2xW6yB1cD5eF9gH3jK7mN0pQ4sT8uV2wX6yZ1aB5cD9eF3gH7jK"
+KEY_BODY = "MIIEpAIBAAKCAQEAwJ8Qx3yT5bN2mK9vL4pR7sW1zC6dF0gH8jE3aB5nM2qV7tY4"
+PRIVATE_KEY = f"-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\nu3Xw9ZpL2kJ8hG5fD1sA6qW0eR4tY7uI3oP9lK2jH5gF8dS1aZ4x\n" \
+              "-----END RSA PRIVATE KEY-----"
+EMAIL = "jane.doe@acme-mail.com"
+SECRETS = (AWS_KEY, OPENAI_KEY, KEY_BODY)
+TRACE_ID = "c0ffee00c0ffee00c0ffee00c0ffee00"
+TABLES_WITH_JSON = {"runs": "data", "events": "data", "security_findings": "data", "spans": "attributes"}
+
+
+async def _conversation():
+    yield sdk.SystemMessage("init", {"model": sdk.MODEL})
+    yield sdk.AssistantMessage([sdk.ToolUseBlock("toolu_1", "Write", {"path": "id_rsa", "content": PRIVATE_KEY})])
+    yield sdk.UserMessage([sdk.ToolResultBlock("toolu_1", "written")])
+    yield sdk.AssistantMessage([sdk.TextBlock(f"Saved. Your AWS key {AWS_KEY} is in the config too.")])
+    yield sdk.ResultMessage("Done.", sdk.Usage(100, 20, 0, 0))
+
+
+async def _agentd(url: str) -> None:
+    agentd.configure(endpoint_url=url, agent_id="keeper", include_prompt=True)
+    try:
+        # The session id, an id like any other, holds an e-mail address.
+        async for _ in agentd.tracked_query(_conversation(), agent_id="keeper", session_id=EMAIL,
+                                            prompt=f"Deploy with {OPENAI_KEY} and mail {EMAIL}"):
+            pass
+    finally:
+        await agentd.close_session()
+
+
+def _otlp(url: str) -> None:
+    provider = TracerProvider(resource=Resource.create({"service.name": "svc"}))
+    provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=url + "/v1/traces")))
+    tracer = provider.get_tracer("tests.redaction")
+    messages = [{"role": "user", "parts": [{"type": "text", "content": f"key {AWS_KEY}, mail {EMAIL}"}]}]
+    with tracer.start_as_current_span("invoke_agent", attributes={"gen_ai.operation.name": "invoke_agent",
+                                                                  "gen_ai.agent.name": "otlp-agent"}), \
+         tracer.start_as_current_span("chat", attributes={"gen_ai.operation.name": "chat",
+                                                          "gen_ai.input.messages": json.dumps(messages)}), \
+         tracer.start_as_current_span("execute_tool", attributes={"gen_ai.operation.name": "execute_tool",
+                                                                  "gen_ai.tool.name": "write_file",
+                                                                  "gen_ai.tool.call.arguments": json.dumps(
+                                                                      {"content": PRIVATE_KEY})}):
+        pass
+    provider.shutdown()
+
+
+def _cylestio(http) -> None:
+    attributes = {"session.id": "s1", "llm.request.data": {"messages": [
+        {"role": "user", "content": f"use {OPENAI_KEY}, reply to {EMAIL}"}]}}
+    event = {"schema_version": "1.0", "timestamp": "2026-11-22T23:03:16Z", "trace_id": TRACE_ID,
+             "name": "llm.call.start", "level": "INFO", "agent_id": "cyl-agent", "attributes": attributes}
+    assert http.post("/v1/telemetry", json=event).status_code == 201
+    legacy = {"timestamp": "2026-11-22T23:05:19", "agent_id": "cyl-legacy", "event_type": "LLM_call_finish",
+              "data": {"response": {"content": [{"type": "text", "text": f"The key is {AWS_KEY}"}]}}}
+    assert http.post("/api/v1/telemetry/", json=legacy).status_code == 202
+
+
+def send_everything(collector) -> None:
+    """A secret and an e-mail address through OTLP, AgentD and both Cylestio formats; every answer is a 2xx."""
+    _otlp(collector.url)
+    asyncio.run(_agentd(collector.url))
+    _cylestio(collector.client())
+
+
+def stored_bytes(collector) -> bytes:
+    """The whole database as the disk has it once the collector stopped: the file and its write-ahead log."""
+    assert collector.stop() == 0
+    wal = collector.db.with_name(collector.db.name + ".wal")
+    return collector.db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def query(collector, sql: str) -> list[tuple]:
+    with duckdb.connect(str(collector.db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_redact_secrets_keeps_them_out_of_the_file(start_collector):
+    collector = start_collector("--redact", "secrets")
+    send_everything(collector)
+    http = collector.client()
+    (run,) = http.get("/v1/runs", params={"agent_id": "keeper"}).json()["data"]
+    assert run["prompt"] == f"Deploy with [REDACTED:openai_api_key] and mail {EMAIL}"
+    assert run["session_id"] == EMAIL  # personal data stays: only secrets were asked for
+    (tool_call,) = [e for e in run["events"] if e["type"] == "tool_call"]
+    assert tool_call["tool_input"] == {"path": "id_rsa", "content": "[REDACTED:private_key]"}
+    # The secrets were found before they were replaced; findings show no more of them than their excerpts mask.
+    found = http.get("/v1/security/findings", params={"category": "secret", "limit": 100}).json()["data"]
+    assert sorted({f["rule"] for f in found}) == ["aws_access_key_id", "openai_api_key", "private_key"]
+    assert {f["source"] for f in found} == {"agentd", "cylestio", "otlp"}
+
+    data = stored_bytes(collector)
+    assert [secret for secret in SECRETS if secret.encode() in data] == []
+    assert EMAIL.encode() in data  # what the grep finds when a value is stored
+    for table, column in TABLES_WITH_JSON.items():
+        assert query(collector, f"SELECT count(*) FROM {table} WHERE NOT json_valid({column})") == [(0,)], table
+    assert query(collector, "SELECT count(*) FROM spans WHERE attributes::VARCHAR LIKE "
+                            "'%[REDACTED:aws_access_key_id]%'") == [(1,)]
+    assert query(collector, "SELECT count(*) FROM events WHERE source = 'cylestio' AND data::VARCHAR LIKE "
+                            "'%[REDACTED:%'") == [(2,)]
+
+
+def test_redact_all_takes_personal_data_and_ids_too(start_collector):
+    collector = start_collector(env={"AGENT_COLLECTOR_REDACT": "secrets, pii"})
+    send_everything(collector)
+    http = collector.client()
+    (run,) = http.get("/v1/runs", params={"agent_id": "keeper"}).json()["data"]
+    assert (run["prompt"], run["session_id"]) == (
+        "Deploy with [REDACTED:openai_api_key] and mail [REDACTED:email]", "[REDACTED:email]")
+    pii = http.get("/v1/security/findings", params={"category": "pii", "limit": 100}).json()["data"]
+    assert sorted((f["source"], f["rule"]) for f in pii) == [("agentd", "email"), ("cylestio", "email"),
+                                                              ("otlp", "email")]
+    # Filters take the placeholder, as it is what is stored.
+    (agentd_pii,) = http.get("/v1/security/findings", params={"session_id": "[REDACTED:email]",
+                                                                        "category": "pii"}).json()["data"]
+    assert (agentd_pii["run_id"], agentd_pii["data"]["count"]) == (run["run_id"], 2)  # the prompt and session_id
+
+    data = stored_bytes(collector)
+    assert [raw for raw in (*SECRETS, EMAIL) if raw.encode() in data] == []
+    for table in ("runs", "events"):
+        assert query(collector, f"SELECT DISTINCT session_id FROM {table} WHERE agent_id = 'keeper'") == [
+            ("[REDACTED:email]",)], table
+
+
+@pytest.mark.parametrize("option", [(), ("--redact", "pii")], ids=["no redaction", "pii only"])
+def test_without_redacting_secrets_they_are_stored(start_collector, option):
+    collector = start_collector(*option)
+    send_everything(collector)
+    data = stored_bytes(collector)
+    assert [secret for secret in SECRETS if secret.encode() in data] == list(SECRETS)
+    assert (EMAIL.encode() in data) is not bool(option)
+
+
+def test_a_column_is_redacted_as_each_of_its_texts_would_be():
+    """Redaction skips the cells where the scan found nothing, and a column whose texts, read together, hold nothing:
+    a labelled text between benign ones, as sent and inside JSON, must still come out as redacting it alone does."""
+    corpus = [json.loads(line)["text"] for line in (DATA / "security_corpus.jsonl").read_text().splitlines()]
+    benign = [text for text in corpus if not detectors.scan(text)][:4]
+    for text in corpus:
+        for stored in (text, json.dumps({"content": text})):
+            column = [*benign[:2], stored, None, *benign[2:]]
+            batch = Batch.from_rows(events=[{"event_id": str(i), "type": "llm_call", "data": value}
+                                            for i, value in enumerate(column)])
+            expected = [value and detectors.redact(value, ("secret", "pii")) for value in column]
+            # Redacting on its own, and with the scan that tells it which rows hold a match.
+            for scanned in (None, scanner.scan(batch)):
+                assert scanner.redact(batch, ("secret", "pii"), scanned).events["data"] == expected, stored
+
+
+@pytest.mark.parametrize("args, env, phrase", [
+    (["--redact", "keys"], {}, "argument --redact: must be one of secrets, pii, all, got 'keys'"),
+    ([], {"AGENT_COLLECTOR_REDACT": "secrets,everything"},
+     "AGENT_COLLECTOR_REDACT='secrets,everything': must be one of secrets, pii, all, got 'everything'"),
+])
+def test_unknown_redact_values_are_refused_before_starting(tmp_path, args, env, phrase):
+    result = serve("--db", str(tmp_path / "c.duckdb"), *args, env=env)
+    assert (result.returncode, phrase in result.stderr) == (2, True), result.stderr
+    assert not (tmp_path / "c.duckdb").exists()

@@ -70,8 +70,8 @@ def agent_events(con: Connection, agent_id: str, *, event_type: str | None = Non
 
 def _alert(row: dict[str, Any]) -> dict[str, Any]:
     """The Cylestio alert shape: the finding's typed columns and its stored data under `details`."""
-    typed = {key: row[key] for key in ("category", "alert_level", "run_id", "event_id", "session_id", "detector",
-                                       "source")}
+    typed = {key: row[key] for key in ("category", "rule", "excerpt", "alert_level", "run_id", "event_id",
+                                       "session_id", "detector", "source")}
     extra = json.loads(row["data"])
     return {
         "id": row["id"],

@@ -360,7 +360,8 @@ def test_alerts_list_values(alerts_http, alerts):
         "status": "active",
         "message": "System commands, SQL injections, and other potentially harmful operations",
         "details": dangerous["details"] | {
-            "category": "dangerous_command", "alert_level": "dangerous", "run_id": TRACE,
+            "category": "dangerous_command", "rule": "client:dangerous_commands", "alert_level": "dangerous",
+            "run_id": TRACE,
             "session_id": f"session-{TRACE[:4]}", "detector": "client", "source": "cylestio", "keywords": ["rm -rf"]},
     }
     assert set(dangerous["details"]) >= {"category", "alert_level", "run_id", "event_id", "session_id", "detector",

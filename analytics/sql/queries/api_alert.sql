@@ -7,6 +7,8 @@ SELECT
     CASE WHEN timestamp > $now - INTERVAL 24 HOUR THEN 'active' ELSE 'resolved' END AS status,
     coalesce(description, 'Security alert: ' || category) AS message,
     category,
+    rule,
+    excerpt,
     alert_level,
     run_id,
     event_id,

@@ -24,6 +24,8 @@ SELECT
         'status': CASE WHEN timestamp > $now - INTERVAL 24 HOUR THEN 'active' ELSE 'resolved' END,
         'message': coalesce(description, 'Security alert: ' || category),
         'category': category,
+        'rule': rule,
+        'excerpt': excerpt,
         'alert_level': alert_level,
         'run_id': run_id,
         'event_id': event_id,

@@ -127,13 +127,12 @@ def test_captures_replayed_as_sent(collector):
     assert findings(http, "weather-agent") == [
         ("dangerous_command", "high", "dangerous", CURRENT_RUN, CURRENT_SESSION),
         ("pii", "medium", "suspicious", CURRENT_RUN, CURRENT_SESSION)]
-    # What the collector found itself: the prompt of the first LLM call, and the address in the second call's
-    # security keywords (b*b@example.com, as the client masked it).
+    # What the collector found itself: the prompt of the first LLM call. The second call's address arrives masked
+    # by the client (b*b@example.com), which is no longer personal data.
     assert collector_findings(http) == [
         ("weather-agent", "dangerous_command", "rm_rf_root", "critical", CURRENT_RUN),
-        ("weather-agent", "pii", "email", "medium", CURRENT_RUN),
         ("weather-agent", "prompt_injection", "ignore_previous_instructions", "high", CURRENT_RUN)]
-    assert alert_count(http) == {"alert_count": 6, "high_severity_count": 4, "medium_severity_count": 2,
+    assert alert_count(http) == {"alert_count": 5, "high_severity_count": 4, "medium_severity_count": 1,
                                  "low_severity_count": 0}
 
 
@@ -145,7 +144,7 @@ def test_replaying_twice_changes_nothing(collector):
     runs = http.get("/v1/runs").json()["data"]
     assert sorted((r["run_id"], len(r["events"]), r["tokens"]["input"]) for r in runs) == [
         (CURRENT_RUN, 12, 84), (LEGACY_RUN, 5, 42)]
-    assert alert_count(http)["alert_count"] == 6
+    assert alert_count(http)["alert_count"] == 5
     # The batch route stores the same events under the same ids.
     legacy = [request["body"] for request in captured_requests("cylmon014_cap.jsonl")]
     current = [request["body"] for request in captured_requests("cylmon_cap.jsonl")]

@@ -147,8 +147,9 @@ def _detect_secrets_rules() -> list[Rule]:
 # ---------------------------------------------------------------- personal data
 
 # The local part's first and last characters cannot be dots; an address followed by ":path" is an ssh remote
-# (git@github.com:org/repo.git) and a "domain" ending in an asset type is a file name (logo@2x.png).
-_EMAIL = (r"(?<![\w.%+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]{0,62}[A-Za-z0-9_%+\-])?@"
+# (git@github.com:org/repo.git), a "domain" ending in an asset type is a file name (logo@2x.png), and an address
+# after a "*" is one a client already masked (b*b@example.com), no longer personal data.
+_EMAIL = (r"(?<![\w.%+\-*])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]{0,62}[A-Za-z0-9_%+\-])?@"
           r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
           r"(?!(?:png|jpe?g|gif|svg|webp|ico|bmp|css|js|map|json)\b)[A-Za-z]{2,24}"
           r"(?![\w\-]|\.[A-Za-z0-9]|:[\w/~])")

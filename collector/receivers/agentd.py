@@ -6,23 +6,16 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from collector.batch import Batch
 from collector.instants import Instant
-from collector.receivers.jsonbody import documented, parse
+from collector.receivers.jsonbody import Int64, Record, documented, parse
 
 SOURCE = "agentd"
 
 
-# Integers the store keeps as BIGINT; a larger one is a 422, not an overflow in the writer.
-Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
-
-
-class Record(BaseModel):
-    # NaN and infinities are not JSON and would poison every sum over the column.
-    model_config = ConfigDict(allow_inf_nan=False)
 
 
 class RunStatus(StrEnum):

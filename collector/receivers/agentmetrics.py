@@ -9,13 +9,13 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import to_json
 
 from collector import pricing
 from collector.batch import Batch
 from collector.instants import format_instant
-from collector.receivers.jsonbody import documented, parse
+from collector.receivers.jsonbody import Int64, Record, documented, parse
 
 SOURCE = "agentmetrics"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -43,13 +43,7 @@ SmallCount = Annotated[int, Field(ge=0, le=100_000)]
 Money = Annotated[float, Field(ge=0)]
 # Bounded so the rounded value fits the BIGINT columns.
 Millis = Annotated[float, Field(ge=0, le=2**53)]
-Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 EpochMillis = Annotated[int, Field(ge=0, le=_LAST_MS, description="when the run ended, Unix epoch milliseconds")]
-
-
-class Record(BaseModel):
-    # NaN and infinities are not JSON and would poison every sum over the column.
-    model_config = ConfigDict(allow_inf_nan=False)
 
 
 class AgentEndStatus(StrEnum):

@@ -6,12 +6,22 @@ nesting deeper than its recursion limit), and is faster than json.loads followed
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+# Integers the store keeps as BIGINT; a larger one is a 422, not an overflow in the writer.
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+
+class Record(BaseModel):
+    """Base of the receivers' body models."""
+
+    # NaN and infinities are not JSON and would poison every sum over the column.
+    model_config = ConfigDict(allow_inf_nan=False)
 
 # Schemas of every documented body and the models they nest, for the OpenAPI components.
 SCHEMAS: dict[str, dict[str, Any]] = {}

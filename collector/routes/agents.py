@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
 
 from analytics import agents
-from collector.instants import Instant, format_instant
+from collector.routes.instants import End, InstantJSON, Start
 
 router = APIRouter(tags=["agents and alerts"])
 
-# A half-open window [start_time, end_time), as the metrics routes have it.
-Start = Annotated[Instant | None, Query(description="ISO 8601 instant, inclusive; no offset means UTC")]
-End = Annotated[Instant | None, Query(description="ISO 8601 instant, exclusive; no offset means UTC")]
 Offset = Annotated[int, Query(ge=0)]
 SortOrder = Literal["asc", "desc"]
-
-
-def _instant(value: Any) -> str:
-    if isinstance(value, datetime):
-        return format_instant(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-class InstantJSON(JSONResponse):
-    """JSON whose datetimes, wherever they sit, are spelled as RFC 3339 UTC."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, default=_instant, ensure_ascii=False, allow_nan=False,
-                          separators=(",", ":")).encode()
 
 
 # Listed twice, with and without the slash: clients that do not follow redirects get the same answer on both.

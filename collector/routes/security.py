@@ -8,13 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from analytics import security
-from collector.instants import Instant, format_instant
-from collector.routes.agents import InstantJSON
+from collector.instants import format_instant
+from collector.routes.instants import End, InstantJSON, Start
 
 router = APIRouter(tags=["security"])
-
-Start = Annotated[Instant | None, Query(description="ISO 8601 instant, inclusive; no offset means UTC")]
-End = Annotated[Instant | None, Query(description="ISO 8601 instant, exclusive; no offset means UTC")]
 
 
 @router.get("/v1/security/findings")

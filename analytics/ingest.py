@@ -40,6 +40,9 @@ def write(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
             else:
                 upserts.append(batch)
         _upsert(con, upserts)
+        # Rollups last: they recompute what the commit wrote from the tables as it leaves them (rollups.sql).
+        for statement in INGEST["rollups"]:
+            con.execute(statement)
         con.commit()
     except BaseException:
         con.rollback()

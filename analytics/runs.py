@@ -13,7 +13,9 @@ from analytics.sql import Connection, dicts, query
 
 def _events_by_run(con: Connection, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for run_id, data in query(con, "run_events", run_ids=run_ids).fetchall():
+    # Bounds passed as parameters, constants to the planner, so the scan skips the row groups outside them.
+    first_at, last_at = query(con, "run_event_times", run_ids=run_ids).fetchone()
+    for run_id, data in query(con, "run_events", run_ids=run_ids, first_at=first_at, last_at=last_at).fetchall():
         grouped[run_id].append(json.loads(data))
     return grouped
 

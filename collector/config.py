@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ class Config:
     api_keys: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024 * 1024
     queue_max_rows: int = 200_000
+    memory_limit: str = "512MB"
     redact: tuple[str, ...] = ()
 
     @property
@@ -52,6 +54,12 @@ def _positive(value: str) -> int:
     if number < 1:
         raise ValueError(f"must be at least 1, got {number}")
     return number
+
+
+def _size(value: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B)", value.strip(), re.IGNORECASE):
+        raise ValueError(f"must be a size such as 512MB or 2GiB, got {value!r}")
+    return value.strip()
 
 
 def _redact(value: str) -> str:
@@ -92,6 +100,8 @@ SETTINGS = (
             "largest request body accepted, after decompression"),
     Setting("--queue-max-rows", "queue_max_rows", _positive, "ROWS",
             "rows waiting for the writer before ingest answers 503"),
+    Setting("--memory-limit", "memory_limit", _size, "SIZE",
+            "most memory DuckDB may use for caching and queries; larger sorts and joins spill to disk"),
     Setting("--redact", "redact", _redact, "|".join(REDACT),
             "replace secrets, PII or both with [REDACTED:<rule>] in everything stored; repeatable; the variable "
             "takes a comma-separated list", repeatable=True),

@@ -62,7 +62,7 @@ def run(config: Config) -> int:
     """Serve until SIGINT or SIGTERM; returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        store = Store(config.db)
+        store = Store(config.db, config.memory_limit)
     except StoreError as exc:
         print(f"agent-collector: {exc}", file=sys.stderr)
         return 1

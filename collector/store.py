@@ -24,7 +24,7 @@ class PoolExhausted(RuntimeError):
 
 
 class Store:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, memory_limit: str | None = None):
         self.path = path
         try:
             self._root = duckdb.connect(str(path))
@@ -33,6 +33,13 @@ class Store:
         try:
             # Instants are stored as TIMESTAMPTZ; UTC makes SQL formatting and date bucketing independent of the host.
             self._root.execute("SET GLOBAL TimeZone = 'UTC'")
+            # DuckDB checkpoints whenever the write-ahead log passes 16 MB: every few commits at ingest rates. 64 MB
+            # took a sixth off the OTLP write path (tests/benchmarks/bench_stages.py), checkpoints included; a crash
+            # replays at most that much log on the next start.
+            self._root.execute("SET GLOBAL checkpoint_threshold = '64MB'")
+            if memory_limit:
+                # DuckDB's default is 80% of the machine's memory, which its cache of a large file would fill.
+                self._root.execute("SET GLOBAL memory_limit = $limit", {"limit": memory_limit})
             migrate(self._root, str(path))
         except SchemaError as exc:
             self._root.close()

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Collection
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from analytics import ingest
 from collector.batch import Batch
@@ -29,18 +29,20 @@ class WriterClosed(RuntimeError):
 class Writer:
     """Group commit: everything queued while a commit runs goes into the next one, so a 2xx costs one shared commit.
 
-    Before a commit, each batch is scanned for security findings and, with `redact`, its text is redacted: here,
-    off the event loop and once per batch, whichever receiver made it.
+    Before its commit, each batch is scanned for security findings and, with `redact`, its text is redacted: off the
+    event loop, once per batch whichever receiver made it, in a thread of its own in submission order. So the scan
+    of the next group overlaps the current commit, most of which DuckDB runs without holding the GIL.
     """
 
     def __init__(self, store: Store, max_queued_rows: int, redact: Collection[str] = ()):
         self._con = store.write_connection()
         self._max_rows = max_queued_rows
         self._redact = frozenset(redact)
-        self._pending: list[tuple[Batch, Future[None]]] = []
+        self._pending: list[tuple[Future[Batch | None], Future[None]]] = []
         self._pending_rows = 0
         self._closing = False
         self._cond = threading.Condition()
+        self._inspector = ThreadPoolExecutor(1, thread_name_prefix="agent-collector-scan")
         self._thread = threading.Thread(target=self._run, name="agent-collector-writer", daemon=True)
         self._thread.start()
 
@@ -57,7 +59,7 @@ class Writer:
             # An empty queue takes any batch, so one larger than the bound is slow, not refused forever.
             if self._pending_rows and self._pending_rows + batch.rows > self._max_rows:
                 raise QueueFull(f"the writer queue is full ({self._pending_rows} rows waiting)")
-            self._pending.append((batch, done))
+            self._pending.append((self._inspector.submit(self._inspect, batch, done), done))
             self._pending_rows += batch.rows
             self._cond.notify()
         return done
@@ -72,6 +74,7 @@ class Writer:
             self._closing = True
             self._cond.notify()
         self._thread.join()
+        self._inspector.shutdown()
         self._con.close()
 
     def _run(self) -> None:
@@ -82,8 +85,8 @@ class Writer:
                 if not self._pending:
                     return
                 group, self._pending, self._pending_rows = self._pending, [], 0
-            self._commit([(inspected, done) for batch, done in group
-                          if (inspected := self._inspect(batch, done)) is not None])
+            self._commit([(inspected, done) for inspection, done in group
+                          if (inspected := inspection.result()) is not None])
 
     def _inspect(self, batch: Batch, done: Future[None]) -> Batch | None:
         """The batch with its findings added and, when asked, redacted; None (and the submitter told) when the

@@ -46,6 +46,8 @@ def test_a_taken_port_is_refused_in_one_line(tmp_path):
     (["--max-body-bytes", "0"], {}, "must be at least 1"),
     ([], {"AGENT_COLLECTOR_HTTP_PORT": "http"}, "AGENT_COLLECTOR_HTTP_PORT='http'"),
     (["--api-key", " "], {}, "argument --api-key: must not be empty"),
+    (["--memory-limit", "lots"], {}, "argument --memory-limit: must be a size such as 512MB or 2GiB"),
+    ([], {"AGENT_COLLECTOR_MEMORY_LIMIT": "512"}, "AGENT_COLLECTOR_MEMORY_LIMIT='512'"),
 ])
 def test_invalid_settings_are_refused_before_starting(tmp_path, args, env, phrase):
     result = serve("--db", str(tmp_path / "c.duckdb"), *args, env=env)

@@ -9,13 +9,14 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import to_json
 
 from collector import pricing
 from collector.batch import Batch
 from collector.instants import format_instant
-from collector.receivers.jsonbody import Int64, Record, documented, parse
+from collector.receivers.jsonbody import Int64, Record, documented, ingest_route, parse
 
 SOURCE = "agentmetrics"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -199,10 +200,11 @@ def _tool_summary(tools: list[Step]) -> list[dict[str, Any]]:
     return [{**entry, "total_duration_ms": round(entry["total_duration_ms"])} for entry in summary.values()]
 
 
-def _event(run: dict[str, Any], sequence: int, kind: str, key: str, at: datetime, *, tool: Step | None = None,
-           step: Step | None = None, failed: bool = False, error_type: str | None = None,
+def _event(run: dict[str, Any], sequence: int, kind: str, key: str, at: tuple[datetime, str], *,
+           tool: Step | None = None, step: Step | None = None, failed: bool = False, error_type: str | None = None,
            error_message: str | None = None) -> dict[str, Any]:
-    """One events row; its data has the AgentD event's keys first, then what agentmetrics adds."""
+    """One events row at `at` (the instant and its text); its data has the AgentD event's keys first, then what
+    agentmetrics adds."""
     detail = tool or step
     duration = detail and detail.duration_ms
     level = "ERROR" if failed else "INFO"
@@ -211,7 +213,7 @@ def _event(run: dict[str, Any], sequence: int, kind: str, key: str, at: datetime
     tool_fields = {"tool_name": tool.name, "tool_id": None, "tool_duration_ms": round(tool.duration_ms or 0),
                    "tool_success": tool.status == "success"} if tool else {}
     data = {
-        "event_id": f"{run['run_id']}:{key}", "type": kind, "timestamp": format_instant(at),
+        "event_id": f"{run['run_id']}:{key}", "type": kind, "timestamp": at[1],
         "sequence_number": sequence, "tool_name": tool_fields.get("tool_name"), "tool_id": None, "tool_input": None,
         "tool_output": None, "tool_duration_ms": tool_fields.get("tool_duration_ms"),
         "tool_success": tool_fields.get("tool_success"), "content": None, "thinking": None, "tokens": None,
@@ -219,7 +221,7 @@ def _event(run: dict[str, Any], sequence: int, kind: str, key: str, at: datetime
         "step_type": step and step.type, "status": detail and detail.status, "metadata": detail and detail.metadata,
     }
     return {
-        "event_id": data["event_id"], "run_id": run["run_id"], "source": SOURCE, "type": kind, "timestamp": at,
+        "event_id": data["event_id"], "run_id": run["run_id"], "source": SOURCE, "type": kind, "timestamp": at[0],
         "sequence_number": sequence, **tool_fields, "error_type": error_type if failed else None,
         "error_message": error_message if failed else None, "agent_id": run["agent_id"],
         "session_id": run["session_id"], "level": level, "duration_ms": duration,
@@ -229,7 +231,9 @@ def _event(run: dict[str, Any], sequence: int, kind: str, key: str, at: datetime
 
 def _events(run: dict[str, Any], steps: list[Step], tools: list[Step]) -> list[dict[str, Any]]:
     """run_start, each step, each tool call, run_end; the SDK gives no time per step, so order is the sequence."""
-    started, finished = run["started_at"], run["finished_at"]
+    # Every event is stamped with the run's start or end: each is formatted once, not once per event.
+    started = run["started_at"], format_instant(run["started_at"])
+    finished = run["finished_at"], format_instant(run["finished_at"])
     rows = [_event(run, 0, "run_start", "start", started)]
     for i, step in enumerate(steps):
         rows.append(_event(run, len(rows), _STEP_TYPES.get(step.type, "step"), f"step:{i}", started, step=step,
@@ -323,9 +327,11 @@ async def post_event(request: Request) -> dict[str, Any]:
     return {"status": "accepted", "event_id": event.key}
 
 
-@router.post("/v1/events/batch", status_code=201, openapi_extra=documented(AgentEndBatch))
-async def post_events(request: Request) -> dict[str, Any]:
+async def post_events(request: Request) -> JSONResponse:
     """1 to 100 agent_end events, all stored or none (one invalid event refuses the request with a 422)."""
     batch = parse(AgentEndBatch, await request.body())
     await request.app.state.writer.write(_batch(batch.events))
-    return {"status": "accepted", "accepted": len(batch.events), "rejected": 0}
+    return JSONResponse({"status": "accepted", "accepted": len(batch.events), "rejected": 0}, status_code=201)
+
+
+ingest_route(router, "/v1/events/batch", post_events, AgentEndBatch, 201)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from collector.batch import Batch
 from collector.contract import runs_pb2, runs_pb2_grpc
-from collector.receivers.agentd import AgentRun, RunEvent, event_row, run_row
+from collector.receivers.agentd import AgentRun, RunEvent, events_batch, runs_batch
 from collector.receivers.grpc_overload import unavailable
 from collector.writer import QueueFull, Writer, WriterClosed
 
@@ -87,14 +87,13 @@ def _run(message: runs_pb2.Run, where: str) -> AgentRun:
     return _validated(AgentRun, record, where)
 
 
-def _event_row(entry: runs_pb2.RunEventEntry, where: str) -> dict[str, Any]:
-    """The entry's event validated as the REST body would be, as a row of its run; raises InvalidRecord."""
+def _event(entry: runs_pb2.RunEventEntry, where: str) -> RunEvent:
+    """The entry's event validated as the REST body would be; raises InvalidRecord."""
     if not entry.run_id:
         raise InvalidRecord(f"{where}.run_id: must not be empty")  # as it cannot be in the REST path
     if not entry.HasField("event"):
         raise InvalidRecord(f"{where}.event: Field required")
-    event = _validated(RunEvent, _event_fields(_fields(entry.event, f"{where}.event")), f"{where}.event")
-    return event_row(entry.run_id, event)
+    return _validated(RunEvent, _event_fields(_fields(entry.event, f"{where}.event")), f"{where}.event")
 
 
 class RunService(runs_pb2_grpc.RunServiceServicer):
@@ -109,18 +108,17 @@ class RunService(runs_pb2_grpc.RunServiceServicer):
             runs = [_run(run, f"runs[{i}]") for i, run in enumerate(request.runs)]
         except InvalidRecord as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        events = [event_row(run.run_id, event, run) for run in runs for event in run.events]
-        await self._write(Batch.from_rows(runs=[run_row(run) for run in runs], events=events), context)
+        await self._write(runs_batch(runs), context)
         return runs_pb2.ExportRunsResponse(accepted_runs=len(runs))
 
     async def ExportEvents(self, request: runs_pb2.ExportEventsRequest,
                            context: grpc.aio.ServicerContext) -> runs_pb2.ExportEventsResponse:
         try:
-            rows = [_event_row(entry, f"events[{i}]") for i, entry in enumerate(request.events)]
+            events = [_event(entry, f"events[{i}]") for i, entry in enumerate(request.events)]
         except InvalidRecord as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        await self._write(Batch.from_rows(events=rows), context)
-        return runs_pb2.ExportEventsResponse(accepted_events=len(rows))
+        await self._write(events_batch([entry.run_id for entry in request.events], events), context)
+        return runs_pb2.ExportEventsResponse(accepted_events=len(events))
 
     async def _write(self, batch: Batch, context: grpc.aio.ServicerContext) -> None:
         if not batch.rows:

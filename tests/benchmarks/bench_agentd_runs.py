@@ -71,7 +71,7 @@ def make_payload(template: dict, agent_id: str) -> bytes:
 
 @dataclass
 class ClientResult:
-    acked: int = 0                      # every 202, including warm-up and drain
+    acked: int = 0                      # every 202 (accepted), including warm-up and drain
     acked_in_window: int = 0            # 202s that completed inside the measured window
     statuses: Counter = field(default_factory=Counter)   # non-202 by status, or by exception name
     latencies_ms: list[float] = field(default_factory=list)
@@ -80,8 +80,9 @@ class ClientResult:
     ran_out: bool = False               # hit the request cap before the deadline
 
 
-async def drive(url: str, payloads: list[bytes], headers: dict, workers: int,
-                measure_from: float, stop_at: float) -> ClientResult:
+async def drive(url: str, payloads: list[bytes], headers: dict, workers: int, measure_from: float,
+                stop_at: float, path: str = "/v1/runs", accepted: tuple[int, ...] = (202,)) -> ClientResult:
+    """POST each payload to path; only an `accepted` status counts (the suite drives other JSON APIs with it)."""
     result = ClientResult()
     next_payload = iter(payloads)
     connector = aiohttp.TCPConnector(limit=workers)  # one kept-alive connection per worker
@@ -96,14 +97,14 @@ async def drive(url: str, payloads: list[bytes], headers: dict, workers: int,
             result.sent += 1
             started = time.monotonic()
             try:
-                async with session.post("/v1/runs", data=body, headers=headers) as response:
+                async with session.post(path, data=body, headers=headers) as response:
                     await response.read()
                     status = response.status
             except (TimeoutError, aiohttp.ClientError) as exc:
                 result.statuses[type(exc).__name__] += 1
                 continue
             done = time.monotonic()
-            if status != 202:
+            if status not in accepted:
                 result.statuses[status] += 1
                 continue
             result.acked += 1

@@ -180,9 +180,17 @@ def build_request(spans: int, exporter: int, rng: random.Random) -> ExportTraceS
 
 def renew(request: ExportTraceServiceRequest, rng: random.Random) -> None:
     """Every id (span, trace, conversation, response, tool call) and every token count drawn afresh, in place:
-    a tenth of the cost of building the request again, and to the server a request it has never seen."""
+    a tenth of the cost of building the request again, and to the server a request it has never seen. Its times
+    move so that its last span ends now, as an SDK exports spans as they end: stored spans then grow in time order
+    and the collector's time bounds skip older ones, as they do in use."""
     ids: dict[bytes, bytes] = {}
-    for span in request.resource_spans[0].scope_spans[0].spans:
+    spans = request.resource_spans[0].scope_spans[0].spans
+    shift = time.time_ns() - max(span.end_time_unix_nano for span in spans)
+    for span in spans:
+        span.start_time_unix_nano += shift
+        span.end_time_unix_nano += shift
+        for event in span.events:
+            event.time_unix_nano += shift
         if span.trace_id not in ids:  # the trace's first span
             ids[span.trace_id] = rng.randbytes(16)
             conversation, calls, totals = f"conv_{rng.randbytes(12).hex()}", 0, Counter()

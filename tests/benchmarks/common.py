@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 import platform
 import shlex
+import socket
 import sys
 import threading
 import time
@@ -33,14 +34,17 @@ class ServerSampler(threading.Thread):
         self.process = psutil.Process(pid)
         self.every = every
         self.peak_rss = self.process.memory_info().rss
+        self.samples: list[tuple[float, int]] = []  # (time.monotonic(), RSS): shows growth over a long run
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(self.every):
             try:
-                self.peak_rss = max(self.peak_rss, self.process.memory_info().rss)
+                rss = self.process.memory_info().rss
             except psutil.Error:
                 return
+            self.peak_rss = max(self.peak_rss, rss)
+            self.samples.append((time.monotonic(), rss))
 
     def thread_cpu(self) -> dict[int, float]:
         return {t.id: t.user_time + t.system_time for t in self.process.threads()}
@@ -115,6 +119,13 @@ def run_clients(target: Callable, client_args: Sequence[tuple], warmup: float, s
         sampler.stop()
         observed["peak_rss"] = sampler.peak_rss
     return collected, times[0], times[1], observed
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server that cannot be told to pick its own (port 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def require_loopback(*addresses: str) -> None:

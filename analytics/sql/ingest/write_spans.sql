@@ -1,13 +1,30 @@
--- Every statement below is bounded to a window of a day around the staged spans' start times: random trace ids
--- give DuckDB's per-block min/max nothing to skip on, while start times, which grow as data arrives, do. So a
--- commit reads the recent part of each table, not all of it. The cost: a trace whose spans lie more than a day
--- apart is derived from the spans within a day of each arriving batch.
+-- Every statement below reads only the time range of the traces this batch touches: from the earliest to the latest
+-- start of their spans, stored (found in `traces`, within a day of the batch) or arriving. Random trace ids give
+-- DuckDB's per-row-group min/max nothing to skip on, while start times, which grow as data arrives, do; so a
+-- commit of new traces reads the few newest row groups, not the day's. The cost: a trace whose spans lie more
+-- than a day apart is derived from the spans within a day of each arriving batch.
+CREATE OR REPLACE TEMP TABLE touched_traces AS
+SELECT trace_id, min(first_start) AS first_start, max(last_start) AS last_start
+FROM (
+    SELECT trace_id, start_time AS first_start, start_time AS last_start FROM staged_spans
+    UNION ALL
+    SELECT trace_id, first_start, last_start FROM traces
+    WHERE trace_id IN (SELECT trace_id FROM staged_spans)
+      AND last_start >= (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
+      AND first_start <= (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans)
+)
+GROUP BY trace_id;
+
+INSERT INTO traces
+SELECT trace_id, min(start_time), max(start_time) FROM staged_spans GROUP BY trace_id;
+
+SET VARIABLE touched_from = (SELECT min(first_start) FROM touched_traces);
+SET VARIABLE touched_to = (SELECT max(last_start) FROM touched_traces);
 
 -- Raw spans replace by (trace_id, span_id): a re-sent export changes nothing.
 DELETE FROM spans USING staged_spans s
 WHERE spans.trace_id = s.trace_id AND spans.span_id = s.span_id
-  AND spans.start_time BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
-                           AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans);
+  AND spans.start_time BETWEEN getvariable('touched_from') AND getvariable('touched_to');
 INSERT INTO spans BY NAME SELECT * FROM staged_spans;
 
 -- Runs and events from spans are derived, never stored as sent: every trace this batch touched is recomputed
@@ -15,9 +32,8 @@ INSERT INTO spans BY NAME SELECT * FROM staged_spans;
 CREATE OR REPLACE TEMP TABLE trace_spans AS
 SELECT * EXCLUDE (resource_attributes, scope_attributes, attributes, events, links)  -- the wide JSON is not needed
 FROM spans
-WHERE trace_id IN (SELECT DISTINCT trace_id FROM staged_spans)
-  AND start_time BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
-                     AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans);
+WHERE trace_id IN (SELECT trace_id FROM touched_traces)
+  AND start_time BETWEEN getvariable('touched_from') AND getvariable('touched_to');
 
 -- Which run each span of those traces belongs to: its outermost ancestor that starts a run (agent, workflow,
 -- chain); in a trace without such spans, the trace's root. A span whose chain of parents is still incomplete
@@ -54,16 +70,13 @@ GROUP BY up.trace_id, up.span_id;
 
 DELETE FROM events
 WHERE source = 'otlp'
-  AND timestamp BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
-                    AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans)
+  AND timestamp BETWEEN getvariable('touched_from') AND getvariable('touched_to')
   AND run_id IN (SELECT run_id FROM runs
                  WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs)
-                   AND started_at BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
-                                      AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans));
+                   AND started_at BETWEEN getvariable('touched_from') AND getvariable('touched_to'));
 DELETE FROM runs
 WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs)
-  AND started_at BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
-                     AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans);
+  AND started_at BETWEEN getvariable('touched_from') AND getvariable('touched_to');
 
 CREATE OR REPLACE TEMP TABLE trace_runs AS
 WITH
@@ -72,21 +85,29 @@ members AS (
     FROM span_runs m JOIN trace_spans s USING (trace_id, span_id)
     WHERE m.run_span_id IS NOT NULL
 ),
-llm AS (
+-- One pass per run: its LLM calls' totals (FILTER) and the context any of its spans names.
+per_run AS (
     SELECT
         trace_id, run_span_id,
-        sum(tokens_input) AS tokens_input, sum(tokens_output) AS tokens_output,
-        sum(tokens_cache_read) AS tokens_cache_read, sum(tokens_cache_write) AS tokens_cache_write,
-        sum(tokens_reasoning) AS tokens_reasoning,
-        sum(cost_usd) AS cost_usd,
-        sum(cost_usd) FILTER (WHERE cost_source = 'reported') AS reported_cost_usd,
-        sum(cost_usd) FILTER (WHERE cost_source = 'estimated') AS estimated_cost_usd,
-        count(cost_usd) AS priced_calls,
-        count(*) FILTER (WHERE cost_source = 'reported') AS reported_calls,
-        arg_min(model, start_time) FILTER (WHERE model IS NOT NULL) AS model,
-        arg_min(provider, start_time) FILTER (WHERE provider IS NOT NULL) AS provider,
-        count(*) AS calls
-    FROM members WHERE role = 'llm'
+        sum(tokens_input) FILTER (WHERE role = 'llm') AS tokens_input,
+        sum(tokens_output) FILTER (WHERE role = 'llm') AS tokens_output,
+        sum(tokens_cache_read) FILTER (WHERE role = 'llm') AS tokens_cache_read,
+        sum(tokens_cache_write) FILTER (WHERE role = 'llm') AS tokens_cache_write,
+        sum(tokens_reasoning) FILTER (WHERE role = 'llm') AS tokens_reasoning,
+        sum(cost_usd) FILTER (WHERE role = 'llm') AS cost_usd,
+        sum(cost_usd) FILTER (WHERE role = 'llm' AND cost_source = 'reported') AS reported_cost_usd,
+        sum(cost_usd) FILTER (WHERE role = 'llm' AND cost_source = 'estimated') AS estimated_cost_usd,
+        count(cost_usd) FILTER (WHERE role = 'llm') AS priced_calls,
+        count(*) FILTER (WHERE role = 'llm' AND cost_source = 'reported') AS reported_calls,
+        arg_min(model, start_time) FILTER (WHERE role = 'llm' AND model IS NOT NULL) AS model,
+        arg_min(provider, start_time) FILTER (WHERE role = 'llm' AND provider IS NOT NULL) AS provider,
+        arg_min(session_id, start_time) FILTER (WHERE session_id IS NOT NULL) AS session_id,
+        arg_min(agent_id, start_time) FILTER (WHERE agent_id IS NOT NULL) AS agent_id,
+        arg_min(agent_name, start_time) FILTER (WHERE agent_name IS NOT NULL) AS agent_name,
+        arg_min(instrumentation, start_time) FILTER (WHERE instrumentation <> '') AS instrumentation
+    FROM (SELECT *, regexp_extract(scope_name, '^(?:openinference|opentelemetry)\.instrumentation\.(\w+)', 1)
+                        AS instrumentation
+          FROM members)
     GROUP BY trace_id, run_span_id
 ),
 tool_totals AS (
@@ -106,48 +127,37 @@ tools AS (
                         ORDER BY tool_name)) AS tool_calls
     FROM tool_totals GROUP BY trace_id, run_span_id
 ),
-context AS (
-    SELECT
-        trace_id, run_span_id,
-        arg_min(session_id, start_time) FILTER (WHERE session_id IS NOT NULL) AS session_id,
-        arg_min(agent_id, start_time) FILTER (WHERE agent_id IS NOT NULL) AS agent_id,
-        arg_min(agent_name, start_time) FILTER (WHERE agent_name IS NOT NULL) AS agent_name,
-        arg_min(instrumentation, start_time) FILTER (WHERE instrumentation <> '') AS instrumentation
-    FROM (SELECT *, regexp_extract(scope_name, '^(?:openinference|opentelemetry)\.instrumentation\.(\w+)', 1)
-                        AS instrumentation
-          FROM members)
-    GROUP BY trace_id, run_span_id
-),
 derived AS (
     SELECT
         root.trace_id || '-' || root.span_id AS run_id,
         -- The run span's own id or name first: an id inside the run may belong to a sub-agent.
-        coalesce(root.agent_id, root.agent_name, context.agent_id, context.agent_name, root.service_name) AS agent_id,
-        coalesce(root.agent_name, context.agent_name) AS agent_name,
-        coalesce(root.session_id, context.session_id) AS session_id,
+        coalesce(root.agent_id, root.agent_name, per_run.agent_id, per_run.agent_name, root.service_name)
+            AS agent_id,
+        coalesce(root.agent_name, per_run.agent_name) AS agent_name,
+        coalesce(root.session_id, per_run.session_id) AS session_id,
         CASE WHEN root.status_code = 'error' THEN 'failed' ELSE 'completed' END AS status,
         root.start_time AS started_at,
         root.end_time AS finished_at,
         round(root.duration_ms)::BIGINT AS duration_ms,
-        coalesce(llm.tokens_input, root.tokens_input, 0) AS tokens_input,
-        coalesce(llm.tokens_output, root.tokens_output, 0) AS tokens_output,
-        coalesce(llm.tokens_cache_read, root.tokens_cache_read, 0) AS tokens_cache_read,
-        coalesce(llm.tokens_cache_write, root.tokens_cache_write, 0) AS tokens_cache_write,
-        coalesce(llm.tokens_reasoning, root.tokens_reasoning, 0) AS tokens_reasoning,
-        coalesce(llm.cost_usd, root.cost_usd) AS cost_usd,
-        CASE WHEN llm.priced_calls IS NULL OR llm.priced_calls = 0 THEN root.cost_source
-             WHEN llm.reported_calls = llm.priced_calls THEN 'reported'
-             WHEN llm.reported_calls = 0 THEN 'estimated'
+        coalesce(per_run.tokens_input, root.tokens_input, 0) AS tokens_input,
+        coalesce(per_run.tokens_output, root.tokens_output, 0) AS tokens_output,
+        coalesce(per_run.tokens_cache_read, root.tokens_cache_read, 0) AS tokens_cache_read,
+        coalesce(per_run.tokens_cache_write, root.tokens_cache_write, 0) AS tokens_cache_write,
+        coalesce(per_run.tokens_reasoning, root.tokens_reasoning, 0) AS tokens_reasoning,
+        coalesce(per_run.cost_usd, root.cost_usd) AS cost_usd,
+        CASE WHEN per_run.priced_calls IS NULL OR per_run.priced_calls = 0 THEN root.cost_source
+             WHEN per_run.reported_calls = per_run.priced_calls THEN 'reported'
+             WHEN per_run.reported_calls = 0 THEN 'estimated'
              ELSE 'mixed' END AS cost_source,
-        coalesce(llm.reported_cost_usd, CASE WHEN root.cost_source = 'reported' THEN root.cost_usd END)
+        coalesce(per_run.reported_cost_usd, CASE WHEN root.cost_source = 'reported' THEN root.cost_usd END)
             AS sdk_cost_usd,
-        coalesce(llm.estimated_cost_usd, CASE WHEN root.cost_source = 'estimated' THEN root.cost_usd END)
+        coalesce(per_run.estimated_cost_usd, CASE WHEN root.cost_source = 'estimated' THEN root.cost_usd END)
             AS estimated_cost_usd,
-        coalesce(root.model, llm.model) AS model,
-        coalesce(root.provider, llm.provider) AS provider,
+        coalesce(root.model, per_run.model) AS model,
+        coalesce(root.provider, per_run.provider) AS provider,
         -- The first instrumentation library in the run named the OpenInference / OpenLLMetry way
         -- (openinference.instrumentation.langchain -> langchain), else the root span's tracer.
-        coalesce(context.instrumentation, root.scope_name) AS framework,
+        coalesce(per_run.instrumentation, root.scope_name) AS framework,
         root.trace_id,
         root.span_id,
         root.parent_span_id,
@@ -156,11 +166,9 @@ derived AS (
         coalesce(tools.tool_calls, '[]'::JSON) AS tool_calls,
         root.service_name,
         root.name AS root_name
-    FROM (SELECT DISTINCT trace_id, run_span_id FROM members) run
-    JOIN trace_spans root ON root.trace_id = run.trace_id AND root.span_id = run.run_span_id
-    LEFT JOIN llm ON llm.trace_id = run.trace_id AND llm.run_span_id = run.run_span_id
-    LEFT JOIN tools ON tools.trace_id = run.trace_id AND tools.run_span_id = run.run_span_id
-    LEFT JOIN context ON context.trace_id = run.trace_id AND context.run_span_id = run.run_span_id
+    FROM per_run
+    JOIN trace_spans root ON root.trace_id = per_run.trace_id AND root.span_id = per_run.run_span_id
+    LEFT JOIN tools ON tools.trace_id = per_run.trace_id AND tools.run_span_id = per_run.run_span_id
 )
 SELECT
     * EXCLUDE (tool_calls, service_name, root_name),
@@ -178,8 +186,10 @@ SELECT
     'otlp' AS source,
     CASE s.role WHEN 'llm' THEN 'llm_call' ELSE 'tool_call' END AS type,
     s.start_time AS timestamp,
-    row_number() OVER (PARTITION BY m.trace_id, m.run_span_id ORDER BY s.start_time, s.span_id) - 1
-        AS sequence_number,
+    -- The position in its run. A window partitioned by run costs several times more over many small runs than
+    -- two over the whole batch: the row's place in it, less where its run begins.
+    row_number() OVER (ORDER BY m.trace_id, m.run_span_id, s.start_time, s.span_id)
+        - rank() OVER (ORDER BY m.trace_id, m.run_span_id) AS sequence_number,
     s.tool_name,
     s.tool_call_id AS tool_id,
     CASE WHEN s.role = 'tool' THEN round(s.duration_ms)::BIGINT END AS tool_duration_ms,
@@ -197,7 +207,8 @@ SELECT
         'event_id', s.trace_id || '-' || s.span_id,
         'type', CASE s.role WHEN 'llm' THEN 'llm_call' ELSE 'tool_call' END,
         'timestamp', strftime(s.start_time, '%Y-%m-%dT%H:%M:%S.%fZ'),
-        'sequence_number', row_number() OVER (PARTITION BY m.trace_id, m.run_span_id ORDER BY s.start_time, s.span_id) - 1,
+        'sequence_number', row_number() OVER (ORDER BY m.trace_id, m.run_span_id, s.start_time, s.span_id)
+                           - rank() OVER (ORDER BY m.trace_id, m.run_span_id),
         'tool_name', s.tool_name, 'tool_id', s.tool_call_id, 'tool_input', NULL, 'tool_output', NULL,
         'tool_duration_ms', CASE WHEN s.role = 'tool' THEN round(s.duration_ms)::BIGINT END,
         'tool_success', CASE WHEN s.role = 'tool' THEN s.error_type IS NULL END,
@@ -216,16 +227,16 @@ JOIN trace_runs r ON r.run_id = m.trace_id || '-' || m.run_span_id
 WHERE m.run_span_id IS NOT NULL AND s.role IN ('llm', 'tool');
 
 -- Findings in spans of these traces written before their run existed (an agent's calls are exported before the
--- agent span) are in it now. Only the touched traces' temp tables and the findings of these days are read.
+-- agent span) are in it now. Only the touched traces' temp tables and the findings of their time range are read.
 UPDATE security_findings SET run_id = r.run_id, agent_id = r.agent_id, session_id = r.session_id
 FROM span_runs m
 JOIN trace_runs r ON r.run_id = m.trace_id || '-' || m.run_span_id
 WHERE security_findings.source = 'otlp' AND security_findings.event_id = m.trace_id || '-' || m.span_id
-  AND security_findings.timestamp BETWEEN (SELECT min(start_time) - INTERVAL 1 DAY FROM staged_spans)
-                                      AND (SELECT max(start_time) + INTERVAL 1 DAY FROM staged_spans)
+  AND security_findings.timestamp BETWEEN getvariable('touched_from') AND getvariable('touched_to')
   AND (security_findings.run_id IS DISTINCT FROM r.run_id OR security_findings.agent_id IS DISTINCT FROM r.agent_id
        OR security_findings.session_id IS DISTINCT FROM r.session_id);
 
 DROP TABLE trace_runs;
 DROP TABLE span_runs;
 DROP TABLE trace_spans;
+DROP TABLE touched_traces;

@@ -1,6 +1,7 @@
 -- GET /api/v1/events/{agent_id}/events: whether the agent is known (has runs), how many of its events match the
 -- filters, and one page of them by time (sort_order asc or desc). The channel is derived from the event type.
-WITH matching AS (
+-- Not materialized: the count reads only the filter columns, the page only its 50 rows' data (half the time).
+WITH matching AS NOT MATERIALIZED (
     SELECT *,
         -- One ascending key serves both orders, so the page and its list agree.
         CASE WHEN $sort_order = 'asc' THEN 1 ELSE -1 END AS sign

@@ -8,15 +8,16 @@ WITH agent_runs AS (
       AND ($start_time IS NULL OR started_at >= $start_time)
       AND ($end_time IS NULL OR started_at < $end_time)
 ),
-providers AS (
-    SELECT agent_id, first(provider ORDER BY runs DESC, provider) AS llm_provider
-    FROM (SELECT agent_id, provider, count(*) AS runs FROM agent_runs WHERE provider IS NOT NULL GROUP BY ALL)
-    GROUP BY agent_id
+-- One pass over the runs: per agent and provider, then per agent below.
+by_provider AS (
+    SELECT agent_id, provider, count(*) AS runs, min(started_at) AS first_seen, max(active_at) AS last_seen
+    FROM agent_runs
+    GROUP BY agent_id, provider
 ),
-event_counts AS (
-    -- Without a window every event counts: grouping the events alone, no join with the runs.
-    SELECT agent_id, count(*) AS event_count
-    FROM events
+agent_event_counts AS (
+    -- Without a window every event counts, as event_counts has them (schema/004_rollups.sql).
+    SELECT agent_id, sum(events)::BIGINT AS event_count
+    FROM event_counts
     WHERE agent_id IS NOT NULL
       AND $start_time IS NULL AND $end_time IS NULL
     GROUP BY agent_id
@@ -33,13 +34,12 @@ event_counts AS (
 agents AS (
     SELECT
         agent_id,
-        min(started_at) AS first_seen,
-        max(active_at) AS last_seen,
-        any_value(llm_provider) AS llm_provider,
+        min(first_seen) AS first_seen,
+        max(last_seen) AS last_seen,
+        first(provider ORDER BY runs DESC, provider) FILTER (WHERE provider IS NOT NULL) AS llm_provider,
         coalesce(any_value(event_count), 0) AS event_count
-    FROM agent_runs
-    LEFT JOIN providers USING (agent_id)
-    LEFT JOIN event_counts USING (agent_id)
+    FROM by_provider
+    LEFT JOIN agent_event_counts USING (agent_id)
     GROUP BY agent_id
 ),
 ranked AS (

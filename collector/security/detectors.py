@@ -273,19 +273,20 @@ def candidates(texts: Sequence[str | None]) -> set[int]:
     present = [i for i, text in enumerate(texts) if text]
     if _ALWAYS or not present:
         return set(present)
-    joined = "\n".join(texts[i] for i in present)
+    distinct = list(dict.fromkeys(texts[i] for i in present))  # a resource's attributes repeat on every span
+    joined = "\n".join(distinct)
     data = _normalized(joined).encode()
     entries = _PREFILTER.Match(data)
     if not entries:
         return set()
-    lengths = (len(texts[i]) if len(data) == len(joined) else len(texts[i].encode()) for i in present)
+    lengths = (len(text) if len(data) == len(joined) else len(text.encode()) for text in distinct)
     starts = [0, *accumulate(length + 1 for length in lengths)]  # byte offset of each text; +1 for its line break
-    found = set()
+    flagged = set()
     for entry in entries:
         for match in _ENTRIES[entry][1].finditer(data):
             first, last = bisect_right(starts, match.start()) - 1, bisect_right(starts, max(match.end() - 1, 0)) - 1
-            found.update(present[first:last + 1])
-    return found
+            flagged.update(distinct[first:last + 1])
+    return {i for i in present if texts[i] in flagged}
 
 
 # ---------------------------------------------------------------- showing and removing

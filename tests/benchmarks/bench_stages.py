@@ -42,13 +42,16 @@ class Clock:
         self.cpu: dict[str, float] = defaultdict(float)
         self.order: list[str] = []
 
+    def add(self, stage: str, wall: float, cpu: float) -> None:
+        self.wall[stage] += wall
+        self.cpu[stage] += cpu
+        if stage not in self.order:
+            self.order.append(stage)
+
     def timed(self, stage: str, call, *args):
         wall, cpu = time.perf_counter(), time.process_time()
         result = call(*args)
-        self.wall[stage] += time.perf_counter() - wall
-        self.cpu[stage] += time.process_time() - cpu
-        if stage not in self.order:
-            self.order.append(stage)
+        self.add(stage, time.perf_counter() - wall, time.process_time() - cpu)
         return result
 
 
@@ -92,15 +95,12 @@ def measure(requests: list[bytes], group: int) -> tuple[Clock, list[str], list[s
             statements_before = sum(clock.wall.values())
             wall = time.perf_counter()
             ingest.write(con, scanned)
-            # What ingest.write spent outside statements and the commit: building the Arrow tables.
+            # What ingest.write spent outside statements and the commit: building the Arrow tables (Python, so its
+            # CPU is its wall time).
             staging = time.perf_counter() - wall - (sum(clock.wall.values()) - statements_before)
-            clock.wall["Arrow tables from the batch columns"] += staging
-            clock.cpu["Arrow tables from the batch columns"] += staging
+            clock.add("Arrow tables from the batch columns", staging, staging)
         clock.timed("final checkpoint (the rest of the data's)", store.close)
-    writer = [stage for stage in clock.order if stage not in loop]
-    if "Arrow tables from the batch columns" not in writer:
-        writer.insert(1, "Arrow tables from the batch columns")
-    return clock, loop, writer
+    return clock, loop, [stage for stage in clock.order if stage not in loop]
 
 
 def rows(clock: Clock, loop: list[str], writer: list[str], spans: int) -> list[tuple[str, ...]]:

@@ -13,16 +13,19 @@ import pyarrow.compute as pc
 from analytics.sql import INGEST
 from analytics.tables import KEYS, SCHEMAS
 
+Table = Mapping[str, list[Any]] | pa.Table
+
 
 class Batch(Protocol):
-    """What the writer hands over (collector.batch.Batch): column lists per table, or run ids to delete."""
+    """What the writer hands over (collector.batch.Batch): column lists or an Arrow table per table, or run ids to
+    delete."""
 
-    spans: Mapping[str, list[Any]]
-    runs: Mapping[str, list[Any]]
-    events: Mapping[str, list[Any]]
-    security_findings: Mapping[str, list[Any]]
-    logs: Mapping[str, list[Any]]
-    metrics: Mapping[str, list[Any]]
+    spans: Table
+    runs: Table
+    events: Table
+    security_findings: Table
+    logs: Table
+    metrics: Table
     deleted_run_ids: tuple[str, ...]
 
 
@@ -51,11 +54,10 @@ def write(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
 
 def _upsert(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
     for table, schema in SCHEMAS.items():
-        parts = [columns for columns in (getattr(batch, table) for batch in batches) if columns]
+        parts = [part for part in (getattr(batch, table) for batch in batches) if _length(part)]
         if not parts:
             continue
-        staged = pa.Table.from_pydict(
-            {name: list(chain.from_iterable(part[name] for part in parts)) for name in schema.names}, schema=schema)
+        staged = _staged(parts, schema)
         if table in KEYS:
             staged = _last_per_key(staged, KEYS[table])
         name = f"staged_{table}"
@@ -70,6 +72,27 @@ def _upsert(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
                 for statement in INGEST.get(f"write_{table}.{source}", ()):
                     con.execute(statement)
         con.unregister(name)
+
+
+def _length(part: Table) -> int:
+    return part.num_rows if isinstance(part, pa.Table) else len(next(iter(part.values()), ()))
+
+
+def _staged(parts: Sequence[Table], schema: pa.Schema) -> pa.Table:
+    """One table of the parts in order; consecutive column lists become one Arrow table together."""
+    tables, lists = [], []
+    for part in [*parts, None]:
+        if isinstance(part, Mapping):
+            lists.append(part)
+            continue
+        if lists:
+            tables.append(pa.Table.from_pydict(
+                {name: list(chain.from_iterable(columns[name] for columns in lists)) for name in schema.names},
+                schema=schema))
+            lists = []
+        if part is not None:
+            tables.append(part)
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
 def _last_per_key(staged: pa.Table, key: tuple[str, ...]) -> pa.Table:

@@ -10,6 +10,7 @@ from collector.auth import ApiKeyAuth, KeyChecker
 from collector.body import BoundedBody
 from collector.config import Config
 from collector.receivers import agentd, agentmetrics, cylestio, cylestio_legacy, jsonbody, otlp_http
+from collector.receivers.otlp_workers import Workers
 from collector.routes import agents, metrics, runs, security, system
 from collector.store import Store
 from collector.timing import ResponseTime
@@ -25,12 +26,13 @@ def _openapi(app: FastAPI) -> dict:
     return app.openapi_schema
 
 
-def create_app(config: Config, store: Store, writer: Writer) -> FastAPI:
+def create_app(config: Config, store: Store, workers: Workers, writer: Writer) -> FastAPI:
     app = FastAPI(title="agent-collector", version=__version__,
                   description="Collector for AI-agent telemetry: OTLP/HTTP, the AgentD, agentmetrics and Cylestio "
                               "APIs, and a metrics API, over one DuckDB file.")
     app.state.config = config
     app.state.store = store
+    app.state.workers = workers
     app.state.writer = writer
     errors.install(app, otlp_http.ERROR_RESPONDERS)
     for router in (system.router, otlp_http.router, agentd.router, agentmetrics.router, cylestio_legacy.router,

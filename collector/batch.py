@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
@@ -11,6 +11,8 @@ import pyarrow as pa
 from analytics.tables import SCHEMAS
 
 Columns = dict[str, list[Any]]
+# What a batch holds per table: column lists, or the same columns as an Arrow table once built (Batch.in_arrow).
+Table = Columns | pa.Table
 
 
 def _columns(rows: Iterable[dict[str, Any]], schema: pa.Schema) -> Columns:
@@ -18,7 +20,9 @@ def _columns(rows: Iterable[dict[str, Any]], schema: pa.Schema) -> Columns:
     return {name: [row.get(name) for row in rows] for name in schema.names} if rows else {}
 
 
-def _length(columns: Columns) -> int:
+def _length(columns: Table) -> int:
+    if isinstance(columns, pa.Table):
+        return columns.num_rows
     return len(next(iter(columns.values()))) if columns else 0
 
 
@@ -27,21 +31,27 @@ class Batch:
     """Rows to write, column by column per table, or run ids to delete; once submitted it belongs to the writer.
 
     Columns stay Python lists until the writer turns a whole commit group into one Arrow table: building Arrow per
-    request cost more than everything else a request does (measured with py-spy under the ingest benchmark).
+    request cost more than everything else a small REST request does (measured with py-spy under the ingest
+    benchmark). An OTLP worker process builds its batch's tables itself (in_arrow), off the writer's process.
     """
 
-    spans: Columns = field(default_factory=dict)
-    runs: Columns = field(default_factory=dict)
-    events: Columns = field(default_factory=dict)
-    security_findings: Columns = field(default_factory=dict)
-    logs: Columns = field(default_factory=dict)
-    metrics: Columns = field(default_factory=dict)
+    spans: Table = field(default_factory=dict)
+    runs: Table = field(default_factory=dict)
+    events: Table = field(default_factory=dict)
+    security_findings: Table = field(default_factory=dict)
+    logs: Table = field(default_factory=dict)
+    metrics: Table = field(default_factory=dict)
     deleted_run_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_rows(cls, **tables: Iterable[dict[str, Any]]) -> Batch:
         """Rows per table name (runs=[...], spans=[...]); a row is a dict keyed by column name, a missing key NULL."""
         return cls(**{table: _columns(rows, SCHEMAS[table]) for table, rows in tables.items()})
+
+    def in_arrow(self) -> Batch:
+        """The same batch with each table's columns as one Arrow table; it then crosses processes cheaply."""
+        return replace(self, **{table: pa.Table.from_pydict(columns, schema=SCHEMAS[table])
+                                for table in SCHEMAS if (columns := getattr(self, table))})
 
     @property
     def rows(self) -> int:

@@ -13,7 +13,8 @@ import uvicorn
 
 from collector.app import create_app
 from collector.config import Config
-from collector.receivers import otlp_grpc
+from collector.receivers import otlp_grpc, otlp_workers
+from collector.receivers.otlp_workers import Workers
 from collector.store import Store, StoreError
 from collector.writer import Writer
 
@@ -48,9 +49,10 @@ def _already_handled(signum: int, frame: object) -> None:
     log.info("received %s; finishing shutdown", signal.Signals(signum).name)
 
 
-async def _serve(config: Config, writer: Writer, http: uvicorn.Server, http_socket: socket.socket) -> None:
+async def _serve(config: Config, workers: Workers, writer: Writer, http: uvicorn.Server,
+                 http_socket: socket.socket) -> None:
     """gRPC starts in uvicorn's loop and stops, letting its calls finish, once HTTP has stopped on a signal."""
-    grpc_server, grpc_address = await otlp_grpc.start(config, writer)
+    grpc_server, grpc_address = await otlp_grpc.start(config, workers, writer)
     log.info("gRPC listening on %s (OTLP/gRPC, RunService)", grpc_address)
     try:
         await http.serve(sockets=[http_socket])
@@ -78,6 +80,7 @@ def run(config: Config) -> int:
         store.close()
         print(f"agent-collector: {exc}", file=sys.stderr)
         return 1
+    workers = Workers(otlp_workers.processes(), config.redacted_categories)
     writer = Writer(store, config.queue_max_rows, config.redacted_categories)
     try:
         host, port = http_socket.getsockname()[:2]
@@ -86,18 +89,19 @@ def run(config: Config) -> int:
             log.info("redacting %s before anything is stored", ", ".join(sorted(config.redacted_categories)))
         log.info("HTTP listening on http://%s:%d (OTLP/HTTP, AgentD, agentmetrics and Cylestio ingest, query API)",
                  host, port)
-        app = create_app(config, store, writer)
+        app = create_app(config, store, workers, writer)
         # uvicorn stops accepting on SIGINT/SIGTERM and lets in-flight requests finish; they wait on the writer.
         # Once shut down it re-raises the signal to the handler it found, which must not end the process
         # before the writer has drained and the file is checkpointed below.
         for handled in (signal.SIGINT, signal.SIGTERM):
             signal.signal(handled, _already_handled)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-        asyncio.run(_serve(config, writer, server, http_socket))
+        asyncio.run(_serve(config, workers, writer, server, http_socket))
     except otlp_grpc.BindError as exc:
         print(f"agent-collector: gRPC port {exc}; choose another with --grpc-port", file=sys.stderr)
         return 1
     finally:
+        workers.close()
         writer.close()
         store.close()
         log.info("stopped; every acknowledged batch is committed")

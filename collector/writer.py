@@ -29,9 +29,9 @@ class WriterClosed(RuntimeError):
 class Writer:
     """Group commit: everything queued while a commit runs goes into the next one, so a 2xx costs one shared commit.
 
-    Before its commit, each batch is scanned for security findings and, with `redact`, its text is redacted: off the
-    event loop, once per batch whichever receiver made it, in a thread of its own in submission order. So the scan
-    of the next group overlaps the current commit, most of which DuckDB runs without holding the GIL.
+    Before its commit, each batch is scanned for security findings and, with `redact`, its text is redacted
+    (scanner.inspect): off the event loop, in a thread of its own in submission order, so the scan of the next group
+    overlaps the current commit. OTLP batches arrive inspected from the worker process that decoded them.
     """
 
     def __init__(self, store: Store, max_queued_rows: int, redact: Collection[str] = ()):
@@ -50,23 +50,29 @@ class Writer:
     def queued_rows(self) -> int:
         return self._pending_rows
 
-    def submit(self, batch: Batch) -> Future[None]:
-        """Queue the batch; the future resolves once it is committed, or fails with why it was not."""
+    def submit(self, batch: Batch, inspected: bool = False) -> Future[None]:
+        """Queue the batch; the future resolves once it is committed, or fails with why it was not. An `inspected`
+        batch went through scanner.inspect already (in an OTLP worker process) and is not scanned again."""
         done: Future[None] = Future()
+        ready: Future[Batch | None] = Future()
+        if inspected:
+            ready.set_result(batch)
         with self._cond:
             if self._closing:
                 raise WriterClosed("the collector is shutting down")
             # An empty queue takes any batch, so one larger than the bound is slow, not refused forever.
             if self._pending_rows and self._pending_rows + batch.rows > self._max_rows:
                 raise QueueFull(f"the writer queue is full ({self._pending_rows} rows waiting)")
-            self._pending.append((self._inspector.submit(self._inspect, batch, done), done))
+            if not inspected:
+                ready = self._inspector.submit(self._inspect, batch, done)
+            self._pending.append((ready, done))
             self._pending_rows += batch.rows
             self._cond.notify()
         return done
 
-    async def write(self, batch: Batch) -> None:
+    async def write(self, batch: Batch, inspected: bool = False) -> None:
         """Return once the batch is committed; raises QueueFull or WriterClosed at once if it cannot be queued."""
-        await asyncio.wrap_future(self.submit(batch))
+        await asyncio.wrap_future(self.submit(batch, inspected))
 
     def close(self) -> None:
         """Commit everything already accepted, then stop the thread; safe to call twice."""
@@ -89,19 +95,9 @@ class Writer:
                           if (inspected := inspection.result()) is not None])
 
     def _inspect(self, batch: Batch, done: Future[None]) -> Batch | None:
-        """The batch with its findings added and, when asked, redacted; None (and the submitter told) when the
-        redaction failed, as then its raw text must not be stored."""
-        scanned = None
+        """The batch inspected; None (and the submitter told) when the redaction failed."""
         try:
-            scanned = scanner.scan(batch)
-            batch = scanner.with_findings(batch, scanned.findings)
-        except Exception:
-            # A detector's bug costs the batch its findings, not its data.
-            log.exception("security scan of a batch of %d rows failed; stored without findings", batch.rows)
-        if not self._redact:
-            return batch
-        try:
-            return scanner.redact(batch, self._redact, scanned)
+            return scanner.inspect(batch, self._redact)
         except Exception as exc:
             log.exception("redaction of a batch of %d rows failed; not stored", batch.rows)
             done.set_exception(exc)

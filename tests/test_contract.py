@@ -23,6 +23,7 @@ from collector.config import Config
 from collector.contract import runs_pb2, runs_pb2_grpc
 from collector.instants import format_instant, parse_instant
 from collector.receivers import agentd
+from collector.receivers.otlp_workers import Workers
 from collector.receivers.run_service import add_to_server
 from collector.store import Store
 from collector.writer import Writer
@@ -119,9 +120,13 @@ def export(writer: Writer, method: str, request):
 
 def post(writer: Writer, store: Store, requests: list[tuple[str, dict]]) -> None:
     """POST each (path, body) to the AgentD receiver routes, as the SDK does."""
-    client = TestClient(create_app(Config(), store, writer))
-    for path, body in requests:
-        assert client.post(path, content=json.dumps(body)).status_code == 202
+    workers = Workers(1, ())
+    try:
+        client = TestClient(create_app(Config(), store, workers, writer))
+        for path, body in requests:
+            assert client.post(path, content=json.dumps(body)).status_code == 202
+    finally:
+        workers.close()
 
 
 def test_export_runs_stores_what_post_v1_runs_stores(open_store):

@@ -14,7 +14,8 @@ from collector.auth import KeyChecker, presented_key
 from collector.config import Config
 from collector.receivers import run_service
 from collector.receivers.grpc_overload import unavailable
-from collector.receivers.otlp import SIGNALS, OtlpDecodeError, Signal, decode_protobuf, export_response
+from collector.receivers.otlp import SIGNALS, OtlpDecodeError, export_response
+from collector.receivers.otlp_workers import Workers, WorkersUnavailable
 from collector.writer import QueueFull, Writer, WriterClosed
 
 _SERVICES = {
@@ -31,28 +32,30 @@ class BindError(OSError):
 class _Exporter:
     """One signal's Export: the same decode, export and writer path as OTLP/HTTP, with gRPC status codes."""
 
-    def __init__(self, signal: Signal, writer: Writer):
-        self._signal = signal
+    def __init__(self, signal_name: str, workers: Workers, writer: Writer):
+        self._signal_name = signal_name
+        self._workers = workers
         self._writer = writer
 
     async def export(self, body: bytes, context: grpc.aio.ServicerContext) -> Message:
         try:
-            export = self._signal.export(decode_protobuf(self._signal, body))
+            export = await self._workers.export(self._signal_name, body)
         except OtlpDecodeError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except WorkersUnavailable as exc:
+            await context.abort_with_status(unavailable(exc))
         if export.batch.rows:
             try:
-                await self._writer.write(export.batch)
+                await self._writer.write(export.batch, inspected=True)
             except (QueueFull, WriterClosed) as exc:
                 await context.abort_with_status(unavailable(exc))
-        return export_response(self._signal, export)
+        return export_response(SIGNALS[self._signal_name], export)
 
 
-def _service(name: str, writer: Writer) -> grpc.GenericRpcHandler:
+def _service(name: str, workers: Workers, writer: Writer) -> grpc.GenericRpcHandler:
     # The request arrives as bytes (no deserializer) so that garbage is INVALID_ARGUMENT, not grpc's UNKNOWN.
-    signal = SIGNALS[name]
-    export = grpc.unary_unary_rpc_method_handler(_Exporter(signal, writer).export,
-                                                 response_serializer=signal.response.SerializeToString)
+    export = grpc.unary_unary_rpc_method_handler(_Exporter(name, workers, writer).export,
+                                                 response_serializer=SIGNALS[name].response.SerializeToString)
     return grpc.method_handlers_generic_handler(_SERVICES[name].full_name, {"Export": export})
 
 
@@ -78,7 +81,7 @@ class _ApiKeyAuth(grpc.aio.ServerInterceptor):
         return self._refusal
 
 
-async def start(config: Config, writer: Writer) -> tuple[grpc.aio.Server, str]:
+async def start(config: Config, workers: Workers, writer: Writer) -> tuple[grpc.aio.Server, str]:
     """Serve OTLP/gRPC on config.host:config.grpc_port in the running loop; returns the server and its host:port.
 
     Stop it with `await server.stop(grace)`: calls in flight get `grace` seconds to finish.
@@ -93,7 +96,7 @@ async def start(config: Config, writer: Writer) -> tuple[grpc.aio.Server, str]:
             ("grpc.so_reuseport", 0),
         ],
     )
-    server.add_generic_rpc_handlers([_service(name, writer) for name in _SERVICES])
+    server.add_generic_rpc_handlers([_service(name, workers, writer) for name in _SERVICES])
     run_service.add_to_server(server, writer)
     host = f"[{config.host}]" if ":" in config.host else config.host
     try:

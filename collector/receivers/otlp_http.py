@@ -11,8 +11,8 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.rpc.status_pb2 import Status
 
-from collector.receivers.otlp import SIGNALS, OtlpDecodeError, decode_protobuf, export_response
-from collector.receivers.otlp_json import decode_json
+from collector.receivers.otlp import SIGNALS, OtlpDecodeError, export_response
+from collector.receivers.otlp_workers import WorkersUnavailable
 from collector.writer import RETRY_AFTER_SECONDS, QueueFull, WriterClosed
 
 PROTOBUF = "application/x-protobuf"
@@ -54,18 +54,15 @@ async def _export(request: Request, signal_name: str) -> Response:
     if media not in (PROTOBUF, JSON):
         return status_response(415, f"Content-Type {content_type or ''!r} is not supported; use {PROTOBUF} or {JSON}",
                                content_type)
-    signal = SIGNALS[signal_name]
     try:
-        body = await request.body()
-        export = signal.export(decode_json(signal_name, body) if media == JSON else decode_protobuf(signal, body))
+        export = await request.app.state.workers.export(signal_name, await request.body(), media == JSON)
+        if export.batch.rows:
+            await request.app.state.writer.write(export.batch, inspected=True)
     except OtlpDecodeError as exc:
         return status_response(400, str(exc), media)
-    if export.batch.rows:
-        try:
-            await request.app.state.writer.write(export.batch)
-        except (QueueFull, WriterClosed) as exc:
-            return status_response(503, f"{exc}; retry later", media, {"Retry-After": str(RETRY_AFTER_SECONDS)})
-    return _encoded(export_response(signal, export), media)
+    except (WorkersUnavailable, QueueFull, WriterClosed) as exc:
+        return status_response(503, f"{exc}; retry later", media, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return _encoded(export_response(SIGNALS[signal_name], export), media)
 
 
 router = APIRouter(tags=["OTLP ingest"])

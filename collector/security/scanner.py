@@ -1,4 +1,5 @@
-"""Security findings for a batch, and redaction of its text: run in the writer's thread just before the commit.
+"""Security findings for a batch, and redaction of its text: run once per batch before it is committed, in the
+writer's scan thread or, for OTLP, in the worker process that decoded it.
 
 The detectors read the stored text itself (a JSON column as its JSON text), so no row is parsed here; their rules
 are built not to fire on the ids, timestamps and numbers such JSON holds. One finding per row and rule, with an id
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,6 +22,8 @@ import pyarrow as pa
 from analytics.tables import SCHEMAS
 from collector.batch import Batch, Columns
 from collector.security import detectors
+
+log = logging.getLogger(__name__)
 
 DETECTOR = "collector"
 # The columns whose text the detectors read, per table; the other columns hold ids, names, times and numbers.
@@ -206,3 +210,16 @@ def redact(batch: Batch, categories: Collection[str], scanned: Scan | None = Non
                              for name, values in columns.items()}
     deleted = tuple(detectors.redact(run_id, categories) for run_id in batch.deleted_run_ids)
     return replace(batch, **tables, deleted_run_ids=deleted)
+
+
+def inspect(batch: Batch, categories: Collection[str]) -> Batch:
+    """The batch with its findings added and, with categories, redacted. Raises when the redaction fails, as then
+    the batch's raw text must not be stored."""
+    scanned = None
+    try:
+        scanned = scan(batch)
+        batch = with_findings(batch, scanned.findings)
+    except Exception:
+        # A detector's bug costs the batch its findings, not its data.
+        log.exception("security scan of a batch of %d rows failed; stored without findings", batch.rows)
+    return redact(batch, categories, scanned) if categories else batch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import platform
@@ -26,28 +27,52 @@ except ImportError:
 
 # ---------------------------------------------------------------- server observation
 
+def process_tree(process) -> list:
+    """The server and its child processes (agent-collector's OTLP workers): what it costs is what they all cost."""
+    try:
+        return [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return [process]
+
+
+def tree_rss(process) -> int:
+    total = 0
+    for member in process_tree(process):
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            if member is process:
+                raise
+    return total
+
+
 class ServerSampler(threading.Thread):
-    """Samples the server's RSS, and its per-thread CPU at the window's edges, without touching its code."""
+    """Samples the server's RSS, and its per-thread CPU at the window's edges, without touching its code; both
+    summed over its child processes."""
 
     def __init__(self, pid: int, every: float = 0.1):
         super().__init__(daemon=True)
         self.process = psutil.Process(pid)
         self.every = every
-        self.peak_rss = self.process.memory_info().rss
+        self.peak_rss = tree_rss(self.process)
         self.samples: list[tuple[float, int]] = []  # (time.monotonic(), RSS): shows growth over a long run
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(self.every):
             try:
-                rss = self.process.memory_info().rss
+                rss = tree_rss(self.process)
             except psutil.Error:
                 return
             self.peak_rss = max(self.peak_rss, rss)
             self.samples.append((time.monotonic(), rss))
 
     def thread_cpu(self) -> dict[int, float]:
-        return {t.id: t.user_time + t.system_time for t in self.process.threads()}
+        cpu = {}
+        for member in process_tree(self.process):
+            with contextlib.suppress(psutil.Error):
+                cpu.update({t.id: t.user_time + t.system_time for t in member.threads()})
+        return cpu
 
     def stop(self) -> None:
         self.stopped.set()

@@ -43,7 +43,7 @@ import aiohttp
 import psutil
 
 from tests.benchmarks import bench_agentd_runs, bench_metrics, bench_otlp, peers
-from tests.benchmarks.common import ServerSampler, percentile, require_loopback, run_clients
+from tests.benchmarks.common import ServerSampler, percentile, process_tree, require_loopback, run_clients
 
 MODULE = "tests.benchmarks.suite"
 SECTIONS = ("otlp", "rest", "queries", "growth", "sustain")
@@ -80,8 +80,12 @@ def exclusive(lock: Path | None):
 
 
 def cpu_seconds(pid: int) -> float:
-    times = psutil.Process(pid).cpu_times()
-    return times.user + times.system
+    """CPU the server and its child processes have used so far."""
+    total = 0.0
+    for member in process_tree(psutil.Process(pid)):
+        with contextlib.suppress(psutil.Error):
+            total += sum(member.cpu_times()[:2])
+    return total
 
 
 def latency(results: list) -> tuple[float, float]:

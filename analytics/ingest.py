@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import chain
-from typing import Any, Protocol
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.sql import INGEST
-from analytics.tables import KEYS, SCHEMAS
-
-Table = Mapping[str, list[Any]] | pa.Table
+from analytics.tables import KEYS, SCHEMAS, Table, row_count
 
 
 class Batch(Protocol):
@@ -54,7 +52,7 @@ def write(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
 
 def _upsert(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
     for table, schema in SCHEMAS.items():
-        parts = [part for part in (getattr(batch, table) for batch in batches) if _length(part)]
+        parts = [part for part in (getattr(batch, table) for batch in batches) if row_count(part)]
         if not parts:
             continue
         staged = _staged(parts, schema)
@@ -72,10 +70,6 @@ def _upsert(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
                 for statement in INGEST.get(f"write_{table}.{source}", ()):
                     con.execute(statement)
         con.unregister(name)
-
-
-def _length(part: Table) -> int:
-    return part.num_rows if isinstance(part, pa.Table) else len(next(iter(part.values()), ()))
 
 
 def _staged(parts: Sequence[Table], schema: pa.Schema) -> pa.Table:

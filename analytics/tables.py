@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pyarrow as pa
 
 _INSTANT = pa.timestamp("us", tz="UTC")
@@ -172,3 +175,12 @@ SCHEMAS = {"spans": SPANS, "runs": RUNS, "events": EVENTS, "security_findings": 
 # The columns a re-post replaces by; tables without a key only ever append.
 KEYS = {"spans": ("trace_id", "span_id"), "runs": ("run_id",), "events": ("event_id",),
         "security_findings": ("finding_id",)}
+
+# One table's rows in a batch: column lists by name, or the same columns as an Arrow table.
+Table = Mapping[str, list[Any]] | pa.Table
+
+
+def row_count(part: Table) -> int:
+    if isinstance(part, pa.Table):
+        return part.num_rows
+    return len(next(iter(part.values()), ()))

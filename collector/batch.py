@@ -8,22 +8,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from analytics.tables import SCHEMAS
+from analytics.tables import SCHEMAS, Table, row_count
 
 Columns = dict[str, list[Any]]
-# What a batch holds per table: column lists, or the same columns as an Arrow table once built (Batch.in_arrow).
-Table = Columns | pa.Table
 
 
 def _columns(rows: Iterable[dict[str, Any]], schema: pa.Schema) -> Columns:
     rows = list(rows)
     return {name: [row.get(name) for row in rows] for name in schema.names} if rows else {}
-
-
-def _length(columns: Table) -> int:
-    if isinstance(columns, pa.Table):
-        return columns.num_rows
-    return len(next(iter(columns.values()))) if columns else 0
 
 
 @dataclass(frozen=True)
@@ -55,4 +47,4 @@ class Batch:
 
     @property
     def rows(self) -> int:
-        return sum(_length(getattr(self, table)) for table in SCHEMAS) + len(self.deleted_run_ids)
+        return sum(row_count(getattr(self, table)) for table in SCHEMAS) + len(self.deleted_run_ids)

@@ -39,8 +39,12 @@ def wait_until(condition, timeout: float = 20.0) -> None:
 
 
 def workers_of(collector) -> set[int]:
-    wait_until(lambda: children(collector.proc.pid))
-    return children(collector.proc.pid)
+    """The pool's worker processes; multiprocessing's resource tracker, also a child, is not one of them."""
+    def workers() -> set[int]:
+        return {pid for pid in children(collector.proc.pid)
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+    wait_until(workers)
+    return workers()
 
 
 def post(collector, trace: int) -> httpx.Response:

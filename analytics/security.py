@@ -6,6 +6,7 @@ Timestamps come back as aware datetimes; the HTTP routes spell them as RFC 3339 
 from __future__ import annotations
 
 import json
+from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -27,18 +28,19 @@ def findings(con: Connection, *, agent_id: str | None = None, session_id: str | 
     return {"data": page, "total": total, "limit": limit, "offset": offset, "has_more": offset + len(page) < total}
 
 
-def _summary(findings: int = 0, by_severity: dict[str, int] | None = None,
-             by_category: dict[str, int] | None = None) -> dict[str, Any]:
-    by_severity = by_severity or {}
-    # Most severe first; a severity outside the five (none is stored today) after them.
+def _summary(by_severity: dict[str, int], by_category: dict[str, int]) -> dict[str, Any]:
+    # Most severe first; a severity outside the five (none is stored today) after them, in name order.
     ordered = {name: by_severity[name] for name in SEVERITIES if name in by_severity}
-    ordered |= {name: count for name, count in by_severity.items() if name not in ordered}
-    by_category = dict(sorted((by_category or {}).items(), key=lambda item: (-item[1], item[0])))
-    return {"findings": findings, "by_severity": ordered, "by_category": by_category}
+    ordered |= {name: count for name, count in sorted(by_severity.items()) if name not in ordered}
+    by_category = dict(sorted(by_category.items(), key=lambda item: (-item[1], item[0])))
+    return {"findings": sum(by_severity.values()), "by_severity": ordered, "by_category": by_category}
 
 
 def run_summaries(con: Connection, run_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Per run id: {"findings": n, "by_severity": {...}, "by_category": {...}} (counts above 0 only)."""
-    found = {run_id: _summary(count, severities, categories) for run_id, count, severities, categories
-             in query(con, "security_run_summary", run_ids=run_ids).fetchall()}
-    return {run_id: found.get(run_id) or _summary() for run_id in run_ids}
+    severities: dict[str, Counter[str]] = defaultdict(Counter)
+    categories: dict[str, Counter[str]] = defaultdict(Counter)
+    for run_id, severity, category, count in query(con, "security_run_summary", run_ids=run_ids).fetchall():
+        severities[run_id][severity] += count
+        categories[run_id][category] += count
+    return {run_id: _summary(severities[run_id], categories[run_id]) for run_id in run_ids}

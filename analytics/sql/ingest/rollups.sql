@@ -61,6 +61,7 @@ GROUP BY run_id, call_key;
 INSERT INTO event_counts BY NAME
 SELECT
     run_id,
+    run_key(run_id) AS run_key,
     date_trunc('hour', timestamp) AS hour,
     arg_max(source, timestamp) AS source,
     agent_id,

@@ -6,16 +6,17 @@ WITH agent_runs AS (
     FROM runs
     WHERE agent_id = $agent_id
 ),
-agent_events AS (
+-- The agent's events are read once, for their type only; the first and latest event are each a top-1 by plain
+-- columns, which DuckDB answers from the row groups whose times can hold it.
+by_type AS (SELECT type, count(*) AS events FROM events WHERE agent_id = $agent_id GROUP BY type),
+by_channel AS (
     SELECT
-        event_id, type, timestamp, sequence_number,
         CASE WHEN starts_with(type, 'llm_') THEN 'LLM' WHEN starts_with(type, 'tool_') THEN 'TOOL'
-             WHEN type = 'security_alert' THEN 'SECURITY' ELSE 'SYSTEM' END AS channel
-    FROM events
-    WHERE agent_id = $agent_id
+             WHEN type = 'security_alert' THEN 'SECURITY' ELSE 'SYSTEM' END AS channel,
+        sum(events)::BIGINT AS events
+    FROM by_type
+    GROUP BY channel
 ),
-by_type AS (SELECT type, count(*) AS events FROM agent_events GROUP BY type),
-by_channel AS (SELECT channel, count(*) AS events FROM agent_events GROUP BY channel),
 providers AS (SELECT provider, count(*) AS runs FROM agent_runs WHERE provider IS NOT NULL GROUP BY provider)
 SELECT
     min(started_at) AS first_seen,
@@ -24,11 +25,11 @@ SELECT
     CASE WHEN max(active_at) >= $now - INTERVAL 24 HOUR THEN 'active' ELSE 'inactive' END AS status,
     (SELECT map_from_entries(list((type, events) ORDER BY type)) FROM by_type) AS by_type,
     (SELECT map_from_entries(list((channel, events) ORDER BY channel)) FROM by_channel) AS by_channel,
-    (SELECT count(*) FROM agent_events) AS total,
+    (SELECT coalesce(sum(events), 0)::BIGINT FROM by_type) AS total,
     avg(duration_ms) FILTER (WHERE status <> 'running') AS avg_response_time_ms,
-    (SELECT first({'type': type, 'timestamp': timestamp} ORDER BY timestamp DESC, sequence_number DESC, event_id DESC)
-     FROM agent_events) AS latest_event,
-    (SELECT first({'type': type, 'timestamp': timestamp} ORDER BY timestamp, sequence_number, event_id)
-     FROM agent_events) AS first_event
+    (SELECT {'type': type, 'timestamp': timestamp} FROM events WHERE agent_id = $agent_id
+     ORDER BY timestamp DESC, sequence_number DESC, event_id DESC LIMIT 1) AS latest_event,
+    (SELECT {'type': type, 'timestamp': timestamp} FROM events WHERE agent_id = $agent_id
+     ORDER BY timestamp, sequence_number, event_id LIMIT 1) AS first_event
 FROM agent_runs
 HAVING count(*) > 0

@@ -3,7 +3,7 @@
 -- Not materialized: the count reads only the filter columns, the page only its 50 rows' data (half the time).
 WITH matching AS NOT MATERIALIZED (
     SELECT *,
-        -- One ascending key serves both orders, so the page and its list agree.
+        -- The list's key: one ascending key serves both orders.
         CASE WHEN $sort_order = 'asc' THEN 1 ELSE -1 END AS sign
     FROM (
         SELECT
@@ -20,10 +20,14 @@ WITH matching AS NOT MATERIALIZED (
     )
     WHERE $channel IS NULL OR channel = $channel
 ),
+-- One branch per order, the other dropped by its constant condition: ordered by plain columns, DuckDB reads only
+-- the row groups whose times can hold the page.
 page AS (
-    SELECT * FROM matching
-    ORDER BY sign * epoch_us(timestamp), sign * sequence_number, event_id
-    LIMIT $limit OFFSET $offset
+    (SELECT * FROM matching WHERE $sort_order = 'asc'
+     ORDER BY timestamp, sequence_number, event_id LIMIT $limit OFFSET $offset)
+    UNION ALL
+    (SELECT * FROM matching WHERE $sort_order IS DISTINCT FROM 'asc'
+     ORDER BY timestamp DESC, sequence_number DESC, event_id LIMIT $limit OFFSET $offset)
 )
 SELECT
     EXISTS (SELECT 1 FROM runs WHERE agent_id = $agent_id) AS known,

@@ -1,2 +1,4 @@
--- GET /v1/runs/{run_id}
-SELECT run_id, data FROM runs WHERE run_id = $run_id
+-- GET /v1/runs/{run_id}. Ordered by start and limited to one (a run id is stored once), DuckDB reads the row groups
+-- newest first and stops at those that start before the run found: a recent run is found without reading every
+-- run id.
+SELECT run_id, data FROM runs WHERE run_id = $run_id ORDER BY started_at DESC LIMIT 1

@@ -3,12 +3,13 @@
     python -m tests.benchmarks.bench_stages [--requests 160] [--group 4] [--spans-per-request 512]
 
 Builds --requests ExportTraceServiceRequests of bench_otlp's agent traces, then runs them through the collector's own
-stages one after the other, as the server does, in one process on a throw-away database: protobuf decoding and
-mapping to rows (the event loop's share), then the security scan and the writer's transaction, group by group
-(--group requests per commit, as group commit gathers them), statement by statement, with the commit and DuckDB's
-checkpoints (the last one forced at the end, so every stage pays for what it wrote). Prints wall and CPU µs per
-span per stage (CPU counts every thread, DuckDB's included) and what each side alone would allow: the event loop and
-the writer thread run in parallel, so on a 2-core machine the slower side bounds spans/s.
+stages one after the other, as the server does, in one process on a throw-away database: protobuf decoding, mapping
+to rows, the security scan and the Arrow tables (an OTLP worker process's share, otlp_workers.py), then the writer's
+transaction, group by group (--group requests per commit, as group commit gathers them), statement by statement,
+with the commit and DuckDB's checkpoints (the last one forced at the end, so every stage pays for what it wrote).
+Prints wall and CPU µs per span per stage (CPU counts every thread, DuckDB's included) and what each side alone
+would allow: the worker process and the writer thread run in parallel, so on a 2-core machine the slower side
+bounds spans/s.
 """
 
 from __future__ import annotations
@@ -80,35 +81,35 @@ class TimedConnection:
 
 
 def measure(requests: list[bytes], group: int) -> tuple[Clock, list[str], list[str]]:
-    """The clock, and which of its stages run on the event loop and which in the writer thread."""
+    """The clock, and which of its stages run in a worker process and which in the writer thread."""
     clock = Clock()
     exports = [clock.timed("protobuf decode", ExportTraceServiceRequest.FromString, body) for body in requests]
     batches = [clock.timed("map spans to rows (attributes, semconv, cost)", export_traces, request).batch
                for request in exports]
-    loop = list(clock.order)
+    inspected = [clock.timed("security scan", scanner.inspect, batch, ()) for batch in batches]
+    tables = [clock.timed("Arrow tables from the batch columns", batch.in_arrow) for batch in inspected]
+    worker = list(clock.order)
     with tempfile.TemporaryDirectory(prefix="bench-stages-") as tmp:
         store = Store(Path(tmp) / "bench.duckdb")
         con = TimedConnection(store.write_connection(), clock)
-        for start in range(0, len(batches), group):
-            scanned = [clock.timed("security scan", lambda b: scanner.with_findings(b, scanner.scan(b).findings), b)
-                       for b in batches[start:start + group]]
+        for start in range(0, len(tables), group):
             statements_before = sum(clock.wall.values())
             wall = time.perf_counter()
-            ingest.write(con, scanned)
-            # What ingest.write spent outside statements and the commit: building the Arrow tables (Python, so its
-            # CPU is its wall time).
+            ingest.write(con, tables[start:start + group])
+            # What ingest.write spent outside statements and the commit: joining the group's tables and registering
+            # them (Python, so its CPU is its wall time).
             staging = time.perf_counter() - wall - (sum(clock.wall.values()) - statements_before)
-            clock.add("Arrow tables from the batch columns", staging, staging)
+            clock.add("the group's tables joined and registered", staging, staging)
         clock.timed("final checkpoint (the rest of the data's)", store.close)
-    return clock, loop, [stage for stage in clock.order if stage not in loop]
+    return clock, worker, [stage for stage in clock.order if stage not in worker]
 
 
-def rows(clock: Clock, loop: list[str], writer: list[str], spans: int) -> list[tuple[str, ...]]:
+def rows(clock: Clock, worker: list[str], writer: list[str], spans: int) -> list[tuple[str, ...]]:
     def per_span(seconds: float) -> float:
         return seconds / spans * 1e6
 
     table = [("stage", "wall µs/span", "CPU µs/span", "alone: spans/s")]
-    for side, stages in (("event loop", loop), ("writer thread", writer)):
+    for side, stages in (("worker process", worker), ("writer thread", writer)):
         for stage in stages:
             wall = per_span(clock.wall[stage])
             table.append((f"  {side}: {stage}", f"{wall:.2f}", f"{per_span(clock.cpu[stage]):.2f}",
@@ -116,11 +117,11 @@ def rows(clock: Clock, loop: list[str], writer: list[str], spans: int) -> list[t
         total = per_span(sum(clock.wall[s] for s in stages))
         table.append((f"{side}, total", f"{total:.2f}", f"{per_span(sum(clock.cpu[s] for s in stages)):.2f}",
                       f"{1e6 / total:,.0f}"))
-    loop_wall, writer_wall = (per_span(sum(clock.wall[s] for s in stages)) for stages in (loop, writer))
-    table.append(("bound: the slower side, when the two overlap", f"{max(loop_wall, writer_wall):.2f}", "",
-                  f"{1e6 / max(loop_wall, writer_wall):,.0f}"))
-    table.append(("everything on one core", f"{loop_wall + writer_wall:.2f}", "",
-                  f"{1e6 / (loop_wall + writer_wall):,.0f}"))
+    worker_wall, writer_wall = (per_span(sum(clock.wall[s] for s in stages)) for stages in (worker, writer))
+    table.append(("bound: the slower side, when the two overlap", f"{max(worker_wall, writer_wall):.2f}", "",
+                  f"{1e6 / max(worker_wall, writer_wall):,.0f}"))
+    table.append(("everything on one core", f"{worker_wall + writer_wall:.2f}", "",
+                  f"{1e6 / (worker_wall + writer_wall):,.0f}"))
     return table
 
 
@@ -133,14 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rng = random.Random(6)
     requests = [build_request(args.spans_per_request, i % 8, rng).SerializeToString() for i in range(args.requests)]
-    clock, loop, writer = measure(requests, args.group)
+    clock, worker, writer = measure(requests, args.group)
     spans = args.requests * args.spans_per_request
     print_table("OTLP ingest cost per stage, in-process", [
         command_row(MODULE),
         machine_row(),
         ("load", f"{args.requests} requests of {args.spans_per_request} spans, {args.group} per commit"),
     ])
-    print_table("", rows(clock, loop, writer, spans))
+    print_table("", rows(clock, worker, writer, spans))
     return 0
 
 

@@ -1,0 +1,80 @@
+"""What a commit of AgentD runs costs the writer on its own, by runs per commit and as the day's rows grow.
+
+    python -m tests.benchmarks.bench_run_commits [--sizes 8,32,128,512] [--runs 51200]
+
+Runs the writer's path in-process, without HTTP or the event loop: bench_agentd_runs' runs (10 events each, fresh
+ids) mapped by the AgentD receiver (agentd.runs_batch), then written by analytics.ingest.write on a real store,
+timing only the write (wall time: DuckDB works in threads of its own). First, for each size, commits of that many
+runs into a fresh store until 6,400 runs are stored, timing the second half. Then commits of 32 runs into one store
+until --runs runs are stored, all of them on the same day, timed per eighth: the statements that replace a run or an
+event by its id read the rows of the day before the batch (write_runs.sql), so they cost more as that day fills.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from analytics import ingest
+from collector.receivers.agentd import AgentRun, runs_batch
+from collector.store import Store
+from tests.benchmarks.bench_agentd_runs import load_template, make_payload
+from tests.benchmarks.common import command_row, machine_row, print_table
+
+MODULE = "tests.benchmarks.bench_run_commits"
+RUNS_PER_SIZE = 6_400
+GROWTH_COMMIT = 32
+
+
+def commits(store_dir: Path, size: int, count: int):
+    """Yield the wall seconds of each of `count` commits of `size` runs into a fresh store."""
+    template, _ = load_template()
+    store = Store(store_dir / f"runs-{size}.duckdb")
+    con = store.write_connection()
+    try:
+        for _ in range(count):
+            batch = runs_batch([AgentRun.model_validate_json(make_payload(template, "my-agent"))
+                                for _ in range(size)])
+            started = time.perf_counter()
+            ingest.write(con, [batch])
+            yield time.perf_counter() - started
+    finally:
+        con.close()
+        store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {MODULE}", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="8,32,128,512", help="runs per commit to time (default %(default)s)")
+    parser.add_argument("--runs", type=int, default=51_200,
+                        help=f"runs stored by the growth part, in commits of {GROWTH_COMMIT} (default %(default)s)")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="bench-run-commits-") as tmp:
+        rows = [command_row(MODULE), machine_row(), ("runs per commit", "ms per commit", "runs/s")]
+        for size in sizes:
+            count = max(2, RUNS_PER_SIZE // size)
+            timed = list(commits(Path(tmp), size, count))[count // 2:]
+            per_commit = sum(timed) / len(timed)
+            rows.append((f"{size:,}", f"{per_commit * 1000:.1f}", f"{size / per_commit:,.0f}"))
+        print_table(f"The writer alone: commits of AgentD runs, each into a fresh store up to {RUNS_PER_SIZE:,} runs",
+                    rows)
+        count = args.runs // GROWTH_COMMIT
+        eighth = max(1, count // 8)
+        rows = [command_row(MODULE), ("runs stored", f"ms per commit of {GROWTH_COMMIT} runs")]
+        window = 0.0
+        for done, seconds in enumerate(commits(Path(tmp), GROWTH_COMMIT, count), start=1):
+            window += seconds
+            if done % eighth == 0:
+                rows.append((f"{done * GROWTH_COMMIT:,}", f"{window / eighth * 1000:.1f}"))
+                window = 0.0
+        print_table("The writer alone as one day's runs accumulate", rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

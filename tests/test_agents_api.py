@@ -155,6 +155,11 @@ def test_agents_time_window_counts_only_runs_started_in_it(http):
     assert ids(between) == ["alpha"]
 
 
+# A window that ends before it starts, or where it starts, is a bad start_time, not an empty page.
+REVERSED = {"start_time": "2026-01-02T00:00:00Z", "end_time": "2026-01-01T00:00:00Z"}
+EMPTY = {"start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:00Z"}
+
+
 @pytest.mark.parametrize(("params", "field"), [
     ({"sort_by": "name"}, "sort_by"),
     ({"sort_order": "up"}, "sort_order"),
@@ -163,11 +168,19 @@ def test_agents_time_window_counts_only_runs_started_in_it(http):
     ({"offset": -1}, "offset"),
     ({"start_time": "yesterday"}, "start_time"),
     ({"end_time": "2026-13-01"}, "end_time"),
+    (REVERSED, "start_time"),
+    (EMPTY, "start_time"),
 ])
 def test_agents_bad_parameters_are_422_naming_the_parameter(http, params, field):
     response = http.get("/api/v1/agents/", params=params)
     assert response.status_code == 422
     assert [error["loc"] for error in response.json()["detail"]] == [["query", field]]
+
+
+def test_a_reversed_window_says_what_is_wrong(http):
+    response = http.get("/api/v1/agents/", params=REVERSED)
+    assert response.json()["detail"][0]["msg"] == (
+        "start_time (2026-01-02T00:00:00.000000Z) must be before end_time (2026-01-01T00:00:00.000000Z)")
 
 
 # ---------------------------------------------------------------- GET /api/v1/agents/{agent_id}
@@ -263,7 +276,7 @@ def test_agent_events_of_an_unknown_agent_is_404(http):
 
 @pytest.mark.parametrize(("params", "field"), [
     ({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"sort_order": "newest"}, "sort_order"),
-    ({"start_time": "soon"}, "start_time"),
+    ({"start_time": "soon"}, "start_time"), (REVERSED, "start_time"), (EMPTY, "start_time"),
 ])
 def test_agent_events_bad_parameters_are_422(http, params, field):
     response = http.get("/api/v1/events/alpha/events", params=params)
@@ -407,6 +420,7 @@ def test_alerts_paging(alerts_http, alerts):
 @pytest.mark.parametrize(("params", "field"), [
     ({"severity": "severe"}, "severity"), ({"status": "open"}, "status"), ({"limit": 0}, "limit"),
     ({"limit": 101}, "limit"), ({"offset": -1}, "offset"), ({"start_time": "last week"}, "start_time"),
+    (REVERSED, "start_time"), (EMPTY, "start_time"),
 ])
 def test_alerts_bad_parameters_are_422(alerts_http, params, field):
     response = alerts_http.get("/api/v1/alerts/", params=params)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from analytics import agents
-from collector.routes.instants import End, InstantJSON, Start
+from collector.routes.instants import End, InstantJSON, Start, require_window
 
 router = APIRouter(tags=["agents and alerts"])
 
@@ -22,6 +22,7 @@ def list_agents(request: Request, start_time: Start = None, end_time: End = None
                 limit: Annotated[int, Query(ge=1, le=1000)] = 20, offset: Offset = 0,
                 sort_by: Literal[agents.AGENT_SORTS] = "last_seen", sort_order: SortOrder = "desc") -> InstantJSON:
     """Agents seen in runs; with a window, only those with runs started in it."""
+    require_window(start_time, end_time)
     with request.app.state.store.read() as con:
         return InstantJSON(agents.list_agents(con, start_time=start_time, end_time=end_time, limit=limit,
                                               offset=offset, sort_by=sort_by, sort_order=sort_order))
@@ -42,6 +43,7 @@ def agent_events(request: Request, agent_id: str, event_type: str | None = None,
                  session_id: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
                  offset: Offset = 0, sort_order: SortOrder = "desc") -> InstantJSON:
     """One page of an agent's events by timestamp; channel is LLM, TOOL, SECURITY or SYSTEM."""
+    require_window(start_time, end_time)
     with request.app.state.store.read() as con:
         page = agents.agent_events(con, agent_id, event_type=event_type, level=level, channel=channel,
                                    start_time=start_time, end_time=end_time, session_id=session_id, limit=limit,
@@ -57,6 +59,7 @@ def list_alerts(request: Request, agent_id: str | None = None, severity: Literal
                 status: Literal[agents.ALERT_STATUSES] | None = None, start_time: Start = None, end_time: End = None,
                 limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Offset = 0) -> InstantJSON:
     """Security findings, newest first; active while less than 24 hours old."""
+    require_window(start_time, end_time)
     with request.app.state.store.read() as con:
         return InstantJSON(agents.list_alerts(con, agent_id=agent_id, severity=severity, status=status,
                                               start_time=start_time, end_time=end_time, limit=limit, offset=offset))

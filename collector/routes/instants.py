@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from collector.instants import Instant, format_instant
@@ -14,6 +15,14 @@ from collector.instants import Instant, format_instant
 # A half-open window [start_time, end_time), as the metrics routes have it.
 Start = Annotated[Instant | None, Query(description="ISO 8601 instant, inclusive; no offset means UTC")]
 End = Annotated[Instant | None, Query(description="ISO 8601 instant, exclusive; no offset means UTC")]
+
+
+def require_window(start_time: datetime | None, end_time: datetime | None) -> None:
+    """An empty or reversed window is a bad parameter (422 naming start_time), not an empty page."""
+    if start_time and end_time and start_time >= end_time:
+        raise RequestValidationError([{
+            "type": "value_error", "loc": ("query", "start_time"),
+            "msg": f"start_time ({format_instant(start_time)}) must be before end_time ({format_instant(end_time)})"}])
 
 
 def _instant(value: Any) -> str:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
 
 from analytics import security
-from collector.instants import format_instant
-from collector.routes.instants import End, InstantJSON, Start
+from collector.routes.instants import End, InstantJSON, Start, require_window
 
 router = APIRouter(tags=["security"])
 
@@ -26,10 +24,7 @@ def findings(request: Request, agent_id: str | None = None, session_id: str | No
              offset: Annotated[int, Query(ge=0)] = 0) -> InstantJSON:
     """Findings, newest first, in the window [start_time, end_time), as {"data", "total", "limit", "offset",
     "has_more"}."""
-    if start_time and end_time and start_time >= end_time:
-        raise RequestValidationError([{
-            "type": "value_error", "loc": ("query", "start_time"),
-            "msg": f"start_time ({format_instant(start_time)}) must be before end_time ({format_instant(end_time)})"}])
+    require_window(start_time, end_time)
     with request.app.state.store.read() as con:
         return InstantJSON(security.findings(con, agent_id=agent_id, session_id=session_id, run_id=run_id,
                                              category=category, severity=severity, detector=detector,

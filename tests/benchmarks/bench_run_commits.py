@@ -29,10 +29,10 @@ RUNS_PER_SIZE = 6_400
 GROWTH_COMMIT = 32
 
 
-def commits(store_dir: Path, size: int, count: int):
-    """Yield the wall seconds of each of `count` commits of `size` runs into a fresh store."""
+def commits(db: Path, size: int, count: int):
+    """Yield the wall seconds of each of `count` commits of `size` runs into a fresh store at `db`."""
     template, _ = load_template()
-    store = Store(store_dir / f"runs-{size}.duckdb")
+    store = Store(db)
     con = store.write_connection()
     try:
         for _ in range(count):
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [command_row(MODULE), machine_row(), ("runs per commit", "ms per commit", "runs/s")]
         for size in sizes:
             count = max(2, RUNS_PER_SIZE // size)
-            timed = list(commits(Path(tmp), size, count))[count // 2:]
+            timed = list(commits(Path(tmp) / f"sizes-{size}.duckdb", size, count))[count // 2:]
             per_commit = sum(timed) / len(timed)
             rows.append((f"{size:,}", f"{per_commit * 1000:.1f}", f"{size / per_commit:,.0f}"))
         print_table(f"The writer alone: commits of AgentD runs, each into a fresh store up to {RUNS_PER_SIZE:,} runs",
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         eighth = max(1, count // 8)
         rows = [command_row(MODULE), ("runs stored", f"ms per commit of {GROWTH_COMMIT} runs")]
         window = 0.0
-        for done, seconds in enumerate(commits(Path(tmp), GROWTH_COMMIT, count), start=1):
+        for done, seconds in enumerate(commits(Path(tmp) / "growth.duckdb", GROWTH_COMMIT, count), start=1):
             window += seconds
             if done % eighth == 0:
                 rows.append((f"{done * GROWTH_COMMIT:,}", f"{window / eighth * 1000:.1f}"))

@@ -38,11 +38,18 @@ def wait_until(condition, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def cmdline(pid: int) -> bytes:
+    """The process's command line; empty once it has exited, which it may do while we look."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
 def workers_of(collector) -> set[int]:
     """The pool's worker processes; multiprocessing's resource tracker, also a child, is not one of them."""
     def workers() -> set[int]:
-        return {pid for pid in children(collector.proc.pid)
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+        return {pid for pid in children(collector.proc.pid) if b"spawn_main" in cmdline(pid)}
     wait_until(workers)
     return workers()
 

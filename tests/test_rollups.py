@@ -98,6 +98,31 @@ def test_a_runs_events_days_apart_are_all_read(collector):
     assert_same_as_paired(collector)
 
 
+def test_an_event_later_in_the_hour_recounts_the_runs_earlier_ones(collector):
+    """A commit reads events from its own earliest, or from the first event of an hour whose count it replaces."""
+    http = collector.client()
+    post_run(http, COMPLETED)
+    run_id = COMPLETED["run_id"]
+    later = copy.deepcopy(COMPLETED["events"][-1]) | {"event_id": "later", "timestamp": "2026-11-22T22:59:59Z"}
+    assert http.post(f"/v1/runs/{run_id}/events", json=later).status_code == 202
+    assert_same_as_paired(collector)
+    with duckdb.connect(str(collector.db), read_only=True) as con:
+        assert con.execute("SELECT events FROM event_counts WHERE run_id = $id", {"id": run_id}).fetchall() == [
+            (len(COMPLETED["events"]) + 1,)]
+
+
+def test_a_result_streamed_in_the_next_hour_replaces_its_call(collector):
+    """A commit whose events hold a call's result but not its tool_call reads older calls back, up to a day."""
+    http = collector.client()
+    result = next(e for e in COMPLETED["events"] if e["type"] == "tool_result")
+    post_run(http, {**COMPLETED, "events": [e for e in COMPLETED["events"] if e is not result]})
+    late = result | {"timestamp": "2026-11-22T23:00:05Z"}
+    assert http.post(f"/v1/runs/{COMPLETED['run_id']}/events", json=late).status_code == 202
+    tools = assert_same_as_paired(collector, agents=(None, COMPLETED["agent_id"]))
+    calls = {e["tool_id"] for e in COMPLETED["events"] if e["type"] in ("tool_call", "tool_result")}
+    assert sum(t["call_count"] for t in tools) == len(calls)
+
+
 def test_a_deleted_run_takes_its_calls(collector):
     http = collector.client()
     post_run(http, COMPLETED)

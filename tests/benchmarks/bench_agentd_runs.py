@@ -19,6 +19,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -43,6 +44,7 @@ AGENT_IDS = ("my-agent", "support-bot", "research-agent", "billing-agent")
 # The SDK is itself an aiohttp client: send its captured headers, except those aiohttp computes per request.
 PER_REQUEST_HEADERS = {"host", "content-length"}
 MODULE = "tests.benchmarks.bench_agentd_runs"
+RUN_SPACING = timedelta(milliseconds=1)  # per client: 2,000 runs/s from the default 2 clients
 TITLE = "POST /v1/runs, acknowledged = committed"
 
 
@@ -58,11 +60,21 @@ def load_template() -> tuple[dict, dict[str, str]]:
     raise SystemExit(f"no POST /v1/runs with {EVENTS_PER_RUN} events in {CAPTURE}")
 
 
-def make_payload(template: dict, agent_id: str) -> bytes:
-    """The template with every id the SDK generates per run made fresh, so no request upserts over another."""
+def _shifted(stamp: str, by: timedelta) -> str:
+    """An SDK timestamp moved by `by`, in the SDK's own format ("…+00:00Z")."""
+    return (datetime.fromisoformat(stamp.removesuffix("Z")) + by).isoformat() + "Z"
+
+
+def make_payload(template: dict, agent_id: str, finished_at: datetime) -> bytes:
+    """The template with every id the SDK generates per run made fresh, so no request upserts over another, and its
+    times moved so that the run finishes at `finished_at`: live traffic's times advance, and the writer's statements
+    skip stored rows by time (write_runs.sql), which one timestamp repeated in every run would defeat."""
+    by = finished_at - datetime.fromisoformat(template["finished_at"].removesuffix("Z"))
     run = {**template, "run_id": str(uuid.uuid4()), "agent_id": agent_id,
            "trace_id": uuid.uuid4().hex, "span_id": uuid.uuid4().hex[:16],
-           "events": [{**event, "event_id": str(uuid.uuid4())} for event in template["events"]]}
+           "started_at": _shifted(template["started_at"], by), "finished_at": _shifted(template["finished_at"], by),
+           "events": [{**event, "event_id": str(uuid.uuid4()), "timestamp": _shifted(event["timestamp"], by)}
+                      for event in template["events"]]}
     # json.dumps' default separators, as the SDK's: a "my-agent" body is exactly the captured 2934 bytes.
     return json.dumps(run).encode()
 
@@ -121,7 +133,10 @@ async def drive(url: str, payloads: list[bytes], headers: dict, workers: int, me
 def client_main(url: str, count: int, workers: int, seed: int, ready, go, times, results) -> None:
     """Build this process's payloads first, so the timed window only sends bytes."""
     template, headers = load_template()
-    payloads = [make_payload(template, AGENT_IDS[(seed + i) % len(AGENT_IDS)]) for i in range(count)]
+    # Runs finish RUN_SPACING apart per client from now on, as if sent live at the target's rate.
+    start = datetime.now(UTC)
+    payloads = [make_payload(template, AGENT_IDS[(seed + i) % len(AGENT_IDS)], start + i * RUN_SPACING)
+                for i in range(count)]
     ready.put(len(payloads))
     go.wait()
     measure_from, stop_at = times[0], times[1]

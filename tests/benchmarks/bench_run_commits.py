@@ -1,13 +1,14 @@
-"""What a commit of AgentD runs costs the writer on its own, by runs per commit and as the day's rows grow.
+"""What a commit of AgentD runs costs the writer on its own, by runs per commit and as the stored rows grow.
 
     python -m tests.benchmarks.bench_run_commits [--sizes 8,32,128,512] [--runs 51200]
 
 Runs the writer's path in-process, without HTTP or the event loop: bench_agentd_runs' runs (10 events each, fresh
-ids) mapped by the AgentD receiver (agentd.runs_batch), then written by analytics.ingest.write on a real store,
-timing only the write (wall time: DuckDB works in threads of its own). First, for each size, commits of that many
-runs into a fresh store until 6,400 runs are stored, timing the second half. Then commits of 32 runs into one store
-until --runs runs are stored, all of them on the same day, timed per eighth: the statements that replace a run or an
-event by its id read the rows of the day before the batch (write_runs.sql), so they cost more as that day fills.
+ids, finishing RUN_SPACING apart as live traffic at 2,000 runs/s would) mapped by the AgentD receiver
+(agentd.runs_batch), then written by analytics.ingest.write on a real store, timing only the write (wall time:
+DuckDB works in threads of its own). First, for each size, commits of that many runs into a fresh store until 6,400
+runs are stored, timing the second half. Then commits of 32 runs into one store until --runs runs are stored, timed
+per eighth: a statement that replaces rows by id reads the row groups its time bound overlaps (write_runs.sql,
+rollups.sql), so this shows whether a commit costs more as the stored rows of the hour and the day accumulate.
 """
 
 from __future__ import annotations
@@ -16,17 +17,21 @@ import argparse
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from analytics import ingest
 from collector.receivers.agentd import AgentRun, runs_batch
 from collector.store import Store
+from tests.benchmarks import bench_agentd_runs
 from tests.benchmarks.bench_agentd_runs import load_template, make_payload
 from tests.benchmarks.common import command_row, machine_row, print_table
 
 MODULE = "tests.benchmarks.bench_run_commits"
 RUNS_PER_SIZE = 6_400
 GROWTH_COMMIT = 32
+# Runs finish this far apart, as bench_agentd_runs' two clients together send them.
+RUN_SPACING = bench_agentd_runs.RUN_SPACING / 2
 
 
 def commits(db: Path, size: int, count: int):
@@ -34,10 +39,14 @@ def commits(db: Path, size: int, count: int):
     template, _ = load_template()
     store = Store(db)
     con = store.write_connection()
+    finished_at = datetime.now(UTC)
     try:
         for _ in range(count):
-            batch = runs_batch([AgentRun.model_validate_json(make_payload(template, "my-agent"))
-                                for _ in range(size)])
+            runs = []
+            for _ in range(size):
+                finished_at += RUN_SPACING
+                runs.append(AgentRun.model_validate_json(make_payload(template, "my-agent", finished_at)))
+            batch = runs_batch(runs)
             started = time.perf_counter()
             ingest.write(con, [batch])
             yield time.perf_counter() - started
@@ -72,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             if done % eighth == 0:
                 rows.append((f"{done * GROWTH_COMMIT:,}", f"{window / eighth * 1000:.1f}"))
                 window = 0.0
-        print_table("The writer alone as one day's runs accumulate", rows)
+        print_table("The writer alone as the stored runs accumulate", rows)
     return 0
 
 

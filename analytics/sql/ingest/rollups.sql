@@ -1,12 +1,11 @@
 -- The rollups (schema/004_rollups.sql) of what this commit wrote, from the tables as the commit leaves them, after
 -- every table is written (analytics/ingest.py), so every path that writes events is covered and arrival order does
 -- not matter. What the commit wrote: every run it wrote, or wrote an event of (the rows it inserted carry the
--- transaction's start in received_at). The rows replaced are recomputed from the events since the earliest of them
--- (an event_counts row holds a whole hour, so it is read back from its first event), or of the rows written: a
--- commit of new runs reads its own time span of events, not the hour's. Older rows keep what they had, but for a
--- call that began earlier, which is recomputed from its events since then. A deleted run's rows go with it
--- (delete_runs.sql). The temp tables stay until the next commit replaces them: dropping them costs time. Each
--- statement costs ~1 ms whatever the data, so there are as few as the rules need.
+-- transaction's start in received_at). Events are read back only as far as the rows they replace need
+-- (rollups_from below): a commit of new runs reads its own time span of events, not the hour's. Older rows keep what
+-- they had, but for a call that began earlier, which is recomputed from its events since then. A deleted run's rows
+-- go with it (delete_runs.sql). The temp tables stay until the next commit replaces them: dropping them costs time.
+-- Each statement costs ~1 ms whatever the data, so there are as few as the rules need.
 
 -- The transaction's start is a constant to the planner, so these scans skip every row group written before it.
 CREATE OR REPLACE TEMP TABLE rollups_written AS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -16,6 +17,8 @@ from collector.store import Store
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 1
+# The longest a commit waits for the rest of its group (see Writer._take).
+GATHER_MAX_SECONDS = 0.02
 
 
 class QueueFull(RuntimeError):
@@ -41,6 +44,8 @@ class Writer:
         self._pending: list[tuple[Future[Batch | None], Future[None]]] = []
         self._pending_rows = 0
         self._closing = False
+        self._last_group = 0
+        self._last_commit_seconds = 0.0
         self._cond = threading.Condition()
         self._inspector = ThreadPoolExecutor(1, thread_name_prefix="agent-collector-scan")
         self._thread = threading.Thread(target=self._run, name="agent-collector-writer", daemon=True)
@@ -84,15 +89,32 @@ class Writer:
         self._con.close()
 
     def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._pending and not self._closing:
-                    self._cond.wait()
-                if not self._pending:
-                    return
-                group, self._pending, self._pending_rows = self._pending, [], 0
+        while group := self._take():
+            started = time.perf_counter()
             self._commit([(inspected, done) for inspection, done in group
                           if (inspected := inspection.result()) is not None])
+            self._last_commit_seconds = time.perf_counter() - started
+
+    def _take(self) -> list[tuple[Future[Batch | None], Future[None]]]:
+        """The next group; empty once closing and drained.
+
+        Under steady load the requests one commit answers come back together, but the first few to arrive would be
+        committed alone while the rest are still being received, at nearly the whole cost of a commit (32 AgentD runs
+        cost what 8 do, bench_run_commits), so groups alternated between a few batches and the rest. A group smaller
+        than the last one therefore waits for more, at most half as long as the last commit took: with 32 requests in
+        flight, bench_agentd_runs went from 236 to 404 runs/s. A lone client's group of one never waits.
+        """
+        with self._cond:
+            while not self._pending and not self._closing:
+                self._cond.wait()
+            deadline = time.monotonic() + min(GATHER_MAX_SECONDS, self._last_commit_seconds / 2)
+            while (len(self._pending) < self._last_group and not self._closing
+                   and (left := deadline - time.monotonic()) > 0):
+                self._cond.wait(left)
+            group, self._pending, self._pending_rows = self._pending, [], 0
+            if group:
+                self._last_group = len(group)
+            return group
 
     def _inspect(self, batch: Batch, done: Future[None]) -> Batch | None:
         """The batch inspected; None (and the submitter told) when the redaction failed."""

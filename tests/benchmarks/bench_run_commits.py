@@ -9,6 +9,9 @@ DuckDB works in threads of its own). First, for each size, commits of that many 
 runs are stored, timing the second half. Then commits of 32 runs into one store until --runs runs are stored, timed
 per eighth: a statement that replaces rows by id reads the row groups its time bound overlaps (write_runs.sql,
 rollups.sql), so this shows whether a commit costs more as the stored rows of the hour and the day accumulate.
+Last, commits of 32 runs alone, beside a thread that runs Python without pause (as the server's event loop does
+under load), and the same with a 0.5 ms interpreter switch interval instead of 5 ms: what sharing one interpreter
+with the event loop costs the writer, which takes the GIL back after every statement.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +36,7 @@ RUNS_PER_SIZE = 6_400
 GROWTH_COMMIT = 32
 # Runs finish this far apart, as bench_agentd_runs' two clients together send them.
 RUN_SPACING = bench_agentd_runs.RUN_SPACING / 2
+SHARED_COMMITS = 60
 
 
 def commits(db: Path, size: int, count: int):
@@ -53,6 +58,27 @@ def commits(db: Path, size: int, count: int):
     finally:
         con.close()
         store.close()
+
+
+def _spin(stop: threading.Event) -> None:
+    while not stop.is_set():
+        sum(range(10_000))
+
+
+def shared(db: Path, switch_interval: float | None) -> float:
+    """Mean wall seconds of the second half of SHARED_COMMITS commits of 32 runs, beside a spinning Python thread
+    when `switch_interval` is given (and with that interval), else alone."""
+    stop = threading.Event()
+    default_interval = sys.getswitchinterval()
+    if switch_interval is not None:
+        sys.setswitchinterval(switch_interval)
+        threading.Thread(target=_spin, args=(stop,), daemon=True).start()
+    try:
+        timed = list(commits(db, GROWTH_COMMIT, SHARED_COMMITS))[SHARED_COMMITS // 2:]
+    finally:
+        stop.set()
+        sys.setswitchinterval(default_interval)
+    return sum(timed) / len(timed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((f"{done * GROWTH_COMMIT:,}", f"{window / eighth * 1000:.1f}"))
                 window = 0.0
         print_table("The writer alone as the stored runs accumulate", rows)
+        rows = [command_row(MODULE), (f"{GROWTH_COMMIT} runs per commit", "ms per commit")]
+        for label, interval in (("alone", None), ("beside a spinning Python thread", sys.getswitchinterval()),
+                                ("the same, switch interval 0.5 ms", 0.0005)):
+            seconds = shared(Path(tmp) / f"shared-{len(rows)}.duckdb", interval)
+            rows.append((label, f"{seconds * 1000:.1f}"))
+        print_table("The writer sharing its interpreter", rows)
     return 0
 
 

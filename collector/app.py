@@ -10,7 +10,7 @@ from collector.auth import ApiKeyAuth, KeyChecker
 from collector.body import BoundedBody
 from collector.config import Config
 from collector.receivers import agentd, agentmetrics, cylestio, cylestio_legacy, jsonbody, otlp_http
-from collector.receivers.otlp_workers import Workers
+from collector.receivers.workers import Workers
 from collector.routes import agents, metrics, runs, security, system
 from collector.store import Store
 from collector.timing import ResponseTime

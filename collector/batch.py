@@ -24,7 +24,7 @@ class Batch:
 
     Columns stay Python lists until the writer turns a whole commit group into one Arrow table: building Arrow per
     request cost more than everything else a small REST request does (measured with py-spy under the ingest
-    benchmark). An OTLP worker process builds its batch's tables itself (in_arrow), off the writer's process.
+    benchmark). A worker process (workers.py) builds its batch's tables itself (in_arrow), off the writer's process.
     """
 
     spans: Table = field(default_factory=dict)

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from collector.receivers.workers import WorkersUnavailable
 from collector.store import PoolExhausted
 from collector.writer import RETRY_AFTER_SECONDS, QueueFull, WriterClosed
 
@@ -62,7 +63,7 @@ def install(app: FastAPI, responders: Mapping[str, Responder]) -> None:
 
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    for unavailable in (QueueFull, WriterClosed, PoolExhausted):
+    for unavailable in (QueueFull, WriterClosed, PoolExhausted, WorkersUnavailable):
         app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, unexpected)
 

@@ -13,8 +13,8 @@ import uvicorn
 
 from collector.app import create_app
 from collector.config import Config
-from collector.receivers import otlp_grpc, otlp_workers
-from collector.receivers.otlp_workers import Workers
+from collector.receivers import otlp_grpc
+from collector.receivers.workers import Workers, processes
 from collector.store import Store, StoreError
 from collector.writer import Writer
 
@@ -80,7 +80,7 @@ def run(config: Config) -> int:
         store.close()
         print(f"agent-collector: {exc}", file=sys.stderr)
         return 1
-    workers = Workers(otlp_workers.processes(), config.redacted_categories)
+    workers = Workers(processes(), config.redacted_categories)
     writer = Writer(store, config.queue_max_rows, config.redacted_categories)
     try:
         host, port = http_socket.getsockname()[:2]

@@ -34,7 +34,7 @@ class Writer:
 
     Before its commit, each batch is scanned for security findings and, with `redact`, its text is redacted
     (scanner.inspect): off the event loop, in a thread of its own in submission order, so the scan of the next group
-    overlaps the current commit. OTLP batches arrive inspected from the worker process that decoded them.
+    overlaps the current commit. Batches decoded in a worker process (OTLP, agentmetrics batches) arrive inspected.
     """
 
     def __init__(self, store: Store, max_queued_rows: int, redact: Collection[str] = ()):
@@ -57,7 +57,7 @@ class Writer:
 
     def submit(self, batch: Batch, inspected: bool = False) -> Future[None]:
         """Queue the batch; the future resolves once it is committed, or fails with why it was not. An `inspected`
-        batch went through scanner.inspect already (in an OTLP worker process) and is not scanned again."""
+        batch went through scanner.inspect already (in a worker process, workers.py) and is not scanned again."""
         done: Future[None] = Future()
         ready: Future[Batch | None] = Future()
         if inspected:

@@ -23,8 +23,8 @@ from collector.config import Config
 from collector.contract import runs_pb2, runs_pb2_grpc
 from collector.instants import format_instant, parse_instant
 from collector.receivers import agentd
-from collector.receivers.otlp_workers import Workers
 from collector.receivers.run_service import add_to_server
+from collector.receivers.workers import Workers
 from collector.store import Store
 from collector.writer import Writer
 from tests.conftest import captured_requests

@@ -15,7 +15,7 @@ from collector.config import Config
 from collector.receivers import run_service
 from collector.receivers.grpc_overload import unavailable
 from collector.receivers.otlp import SIGNALS, OtlpDecodeError, export_response
-from collector.receivers.otlp_workers import Workers, WorkersUnavailable
+from collector.receivers.workers import Workers, WorkersUnavailable
 from collector.writer import QueueFull, Writer, WriterClosed
 
 _SERVICES = {

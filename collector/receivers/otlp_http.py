@@ -12,7 +12,7 @@ from google.protobuf.message import Message
 from google.rpc.status_pb2 import Status
 
 from collector.receivers.otlp import SIGNALS, OtlpDecodeError, export_response
-from collector.receivers.otlp_workers import WorkersUnavailable
+from collector.receivers.workers import WorkersUnavailable
 from collector.writer import RETRY_AFTER_SECONDS, QueueFull, WriterClosed
 
 PROTOBUF = "application/x-protobuf"

@@ -4,7 +4,7 @@
 
 Builds --requests ExportTraceServiceRequests of bench_otlp's agent traces, then runs them through the collector's own
 stages one after the other, as the server does, in one process on a throw-away database: protobuf decoding, mapping
-to rows, the security scan and the Arrow tables (an OTLP worker process's share, otlp_workers.py), then the writer's
+to rows, the security scan and the Arrow tables (a worker process's share, workers.py), then the writer's
 transaction, group by group (--group requests per commit, as group commit gathers them), statement by statement,
 with the commit and DuckDB's checkpoints (the last one forced at the end, so every stage pays for what it wrote).
 Prints wall and CPU µs per span per stage (CPU counts every thread, DuckDB's included) and what each side alone

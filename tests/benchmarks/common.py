@@ -28,7 +28,7 @@ except ImportError:
 # ---------------------------------------------------------------- server observation
 
 def process_tree(process) -> list:
-    """The server and its child processes (agent-collector's OTLP workers): what it costs is what they all cost."""
+    """The server and its child processes (agent-collector's worker processes): what it costs is what they all cost."""
     try:
         return [process, *process.children(recursive=True)]
     except psutil.Error:

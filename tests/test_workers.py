@@ -1,5 +1,5 @@
-"""OTLP requests are decoded in worker processes: a worker that dies costs at most the requests it held (answered
-503 / UNAVAILABLE, never 500), a new one takes over, and no worker outlives the server."""
+"""OTLP requests and agentmetrics batches are decoded in worker processes: a worker that dies costs at most the
+requests it held (answered 503 / UNAVAILABLE, never 500), a new one takes over, and no worker outlives the server."""
 
 from __future__ import annotations
 
@@ -76,9 +76,27 @@ def test_a_killed_worker_is_replaced_and_nothing_acknowledged_is_lost(collector)
 
     acknowledged = {f"{1:032x}", f"{len(answers) + 1:032x}", f"{1000:032x}"}
     assert collector.stop() == 0
-    assert "an OTLP worker process died; starting new ones" in collector.log()
+    assert "a worker process died; starting new ones" in collector.log()
     with duckdb.connect(str(collector.db), read_only=True) as con:
         assert {row[0] for row in con.execute("SELECT trace_id FROM spans").fetchall()} == acknowledged
+
+
+def test_an_agentmetrics_batch_held_by_a_killed_worker_is_a_503_to_retry(collector):
+    http = collector.client()
+    event = {"trace_id": "t-0", "agent_id": "a", "status": "success", "input_tokens": 3}
+    assert http.post("/v1/events/batch", json={"events": [event]}).status_code == 201
+    for pid in workers_of(collector):
+        os.kill(pid, signal.SIGKILL)
+
+    answers = []
+    for attempt in range(1, 100):
+        answers.append(http.post("/v1/events/batch", json={"events": [{**event, "trace_id": f"t-{attempt}"}]}))
+        if answers[-1].status_code == 201:
+            break
+    assert {a.status_code for a in answers[:-1]} <= {503} and answers[-1].json()["accepted"] == 1
+    assert all(a.headers["Retry-After"] == "1" and "retry later" in a.json()["detail"] for a in answers[:-1])
+    stats = http.get("/v1/stats").json()
+    assert (stats["total_runs"], stats["total_tokens_input"]) == (2, 6)
 
 
 def test_workers_stop_with_the_server(start_collector):

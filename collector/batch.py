@@ -24,7 +24,7 @@ class Batch:
 
     Columns stay Python lists until the writer turns a whole commit group into one Arrow table: building Arrow per
     request cost more than everything else a small REST request does (measured with py-spy under the ingest
-    benchmark). A worker process (workers.py) builds its batch's tables itself (in_arrow), off the writer's process.
+    benchmark). An OTLP batch becomes Arrow tables in the worker process that decoded it (in_arrow, workers.py).
     """
 
     spans: Table = field(default_factory=dict)

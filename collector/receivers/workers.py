@@ -2,7 +2,7 @@
 
 The server's process runs the event loop and the writer, which share one GIL: while the event loop runs Python, the
 writer waits up to the interpreter's 5 ms switch interval for it after every statement, and a commit of 32 AgentD
-runs beside a thread that never pauses took 5 times as long as alone (bench_run_commits' last table). Decoding an
+runs beside a thread that never pauses took 5 to 11 times as long as alone (bench_run_commits' last table). Decoding an
 OTLP request of 512 spans or an agentmetrics batch of 20 runs, mapping it and scanning it costs about as much as
 committing it; in a worker it runs on another core, and the writer keeps its own. A request of one run (AgentD, a
 single agentmetrics event) stays in the event loop: handing it to a worker costs the server's process more (~240 µs)

@@ -2,12 +2,12 @@
 
 The server's process runs the event loop and the writer, which share one GIL: while the event loop runs Python, the
 writer waits up to the interpreter's 5 ms switch interval for it after every statement, and a commit of 32 AgentD
-runs beside a thread that never pauses took 5 to 11 times as long as alone (bench_run_commits' last table). Decoding an
-OTLP request of 512 spans or an agentmetrics batch of 20 runs, mapping it and scanning it costs about as much as
-committing it; in a worker it runs on another core, and the writer keeps its own. A request of one run (AgentD, a
-single agentmetrics event) stays in the event loop: handing it to a worker costs the server's process more (~240 µs)
-than decoding it there (~140 µs). With agentmetrics batches decoded here, bench_agentmetrics went from 2,052-2,173
-to 2,645-2,709 events/s.
+runs beside a thread that never pauses took 5 to 11 times as long as alone (bench_run_commits' last table).
+Decoding an OTLP request of 512 spans or an agentmetrics batch of 20 runs, mapping it and scanning it costs about as
+much as committing it; in a worker it runs on another core, and the writer keeps its own. With agentmetrics batches
+decoded here, bench_agentmetrics went from 2,052-2,173 to 2,645-2,709 events/s. A request of one run (AgentD, a
+single agentmetrics event) stays in the event loop: handing it to a worker costs the server's process as much as
+decoding it there, or more (tests/benchmarks/bench_handoff.py).
 """
 
 from __future__ import annotations

@@ -247,11 +247,11 @@ def agentmetrics_templates() -> list[dict]:
     return json.loads(CAPTURE.read_text().splitlines()[0])["body"]["events"]
 
 
-def agentmetrics_batch(templates: list[dict], first: int) -> bytes:
+def agentmetrics_batch(templates: list[dict], first: int, size: int = EVENTS_PER_BATCH) -> bytes:
     """A batch as the SDK sends it, every id fresh: agentmetrics-server drops an event whose trace_id it has."""
     now_ms = int(time.time() * 1000)
     events = [{**templates[(first + i) % len(templates)], "event_id": str(uuid.uuid4()),
-               "trace_id": str(uuid.uuid4()), "ts": now_ms} for i in range(EVENTS_PER_BATCH)]
+               "trace_id": str(uuid.uuid4()), "ts": now_ms} for i in range(size)]
     return json.dumps({"events": events}).encode()
 
 

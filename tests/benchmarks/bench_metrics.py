@@ -11,8 +11,10 @@ they derive from those tables (the rollups), so the table shows what that back-f
 
 Then, for every metrics route, the AgentD query routes, /v1/security/findings and the /api/v1 browsing routes, with
 default parameters and again narrowed (one agent, a status, all 30 days): starts the real collector on the file,
-times the first GET (the process and DuckDB's buffers are cold; the OS page cache holds the file, as it does on
-a server that restarts), then --requests sequential GETs after one more warm-up, and stops it. One fresh server per
+waits until its processes are idle (its decode workers import for a second or more after it starts listening, on
+the same two cores, which put 10-15 ms on every figure taken meanwhile), times the first GET (the process and
+DuckDB's buffers are cold; the OS page cache holds the file, as it does on a server that restarts), then
+--requests sequential GETs after one more warm-up, and stops it. One fresh server per
 route, so no route's first call finds what an earlier route read. Prints one table; exits 1 if any route answered
 other than 200.
 """
@@ -31,7 +33,7 @@ import httpx
 
 from analytics.schema import migrate
 from analytics.sql import MIGRATIONS
-from tests.benchmarks.common import command_row, machine_row, percentile, print_table, require_loopback
+from tests.benchmarks.common import command_row, machine_row, percentile, print_table, require_loopback, settle
 from tests.server import Collector
 
 MODULE = "tests.benchmarks.bench_metrics"
@@ -315,6 +317,7 @@ def measure(db: Path, log: Path, requests: int) -> tuple[list[tuple[str, ...]], 
         server = Collector(db, log.with_name(f"{log.stem}-{number}{log.suffix}")).start(timeout=300)
         try:
             require_loopback(server.url)
+            settle(server.proc.pid)
             # A connection per request, so every figure includes the connect, as the first call's does.
             with httpx.Client(base_url=server.url, timeout=300, headers={"Connection": "close"}) as http:
                 first, elapsed, statuses = time_route(http, path, params, requests)

@@ -46,6 +46,29 @@ def tree_rss(process) -> int:
     return total
 
 
+def tree_cpu(process) -> float:
+    total = 0.0
+    for member in process_tree(process):
+        with contextlib.suppress(psutil.Error):
+            total += sum(member.cpu_times()[:2])
+    return total
+
+
+def settle(pid: int, idle: float = 0.05, every: float = 0.25, timeout: float = 30.0) -> float:
+    """Wait until the server and its children use under `idle` of a core over `every` seconds: its worker
+    processes import for a second or more after it starts listening, on the cores a measurement shares with them.
+    Returns the seconds waited."""
+    process, started = psutil.Process(pid), time.monotonic()
+    before = tree_cpu(process)
+    while time.monotonic() - started < timeout:
+        time.sleep(every)
+        after = tree_cpu(process)
+        if after - before < idle * every:
+            break
+        before = after
+    return time.monotonic() - started
+
+
 class ServerSampler(threading.Thread):
     """Samples the server's RSS, and its per-thread CPU at the window's edges, without touching its code; both
     summed over its child processes."""

@@ -36,7 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import aiohttp
@@ -427,7 +427,9 @@ def ratio_target(name: str, ours: dict | None, peer: dict | None, key: str) -> t
     if not peer[key]:
         return name, f"{ours[key]:,.0f} vs 0", True
     times = ours[key] / peer[key]
-    return name, f"{times:,.1f}x ({ours[key]:,.0f} vs {peer[key]:,.0f})", times >= 10
+    # A peer that wrote a handful of spans in the window has a rate below one, which ",.0f" would print as 0.
+    peer_rate = f"{peer[key]:,.0f}" if peer[key] >= 10 else f"{peer[key]:.2g}"
+    return name, f"{times:,.1f}x ({ours[key]:,.0f} vs {peer_rate})", times >= 10
 
 
 def targets(found: dict, args) -> list[tuple[str, str, bool | None]]:
@@ -607,7 +609,19 @@ def sustain_lines(sustain: dict | None) -> list[str]:
                     "not acknowledged"],
                    [[f"{s['per_s']:,.0f}", f"{s['acked']:,} / {s['stored']:,}", mib(s["peak_rss"]),
                      mib(s["first_rss"]), mib(s["last_rss"]), f"{s['last_rss'] / s['first_rss'] - 1:+.1%}",
-                     s["failures"]]])]
+                     s["failures"]]]),
+            "RSS minute by minute, median / peak MiB: " + ", ".join(
+                f"{median / 2**20:,.0f} / {peak / 2**20:,.0f}"
+                for median, peak in by_minute(s["samples"], s["minutes"] * 60)) + "."]
+
+
+def by_minute(samples: list[tuple[float, int]], seconds: float) -> list[tuple[float, int]]:
+    """(median, peak) RSS of each minute of the run: whether the level still climbs after the cache fills."""
+    minutes: dict[int, list[int]] = defaultdict(list)
+    for t, rss in samples:
+        if 0 <= t < seconds:
+            minutes[int(t // 60)].append(rss)
+    return [(statistics.median(v), max(v)) for _, v in sorted(minutes.items())]
 
 
 def machine() -> dict[str, str]:

@@ -54,19 +54,17 @@ def tree_cpu(process) -> float:
     return total
 
 
-def settle(pid: int, idle: float = 0.05, every: float = 0.25, timeout: float = 30.0) -> float:
-    """Wait until the server and its children use under `idle` of a core over `every` seconds: its worker
-    processes import for a second or more after it starts listening, on the cores a measurement shares with them.
-    Returns the seconds waited."""
-    process, started = psutil.Process(pid), time.monotonic()
+def settle(pid: int) -> None:
+    """Wait until the server and its children use under 5% of a core over a quarter second (30 s at most): its
+    worker processes import for a second or more after it starts listening, on the cores a measurement shares."""
+    process, deadline = psutil.Process(pid), time.monotonic() + 30.0
     before = tree_cpu(process)
-    while time.monotonic() - started < timeout:
-        time.sleep(every)
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
         after = tree_cpu(process)
-        if after - before < idle * every:
-            break
+        if after - before < 0.05 * 0.25:
+            return
         before = after
-    return time.monotonic() - started
 
 
 class ServerSampler(threading.Thread):

@@ -12,7 +12,7 @@ they derive from those tables (the rollups), so the table shows what that back-f
 Then, for every metrics route, the AgentD query routes, /v1/security/findings and the /api/v1 browsing routes, with
 default parameters and again narrowed (one agent, a status, all 30 days): starts the real collector on the file,
 waits until its processes are idle (its decode workers import for a second or more after it starts listening, on the
-same two cores, which put 10-15 ms on every figure taken meanwhile), times the first GET (the process and DuckDB's
+same two cores, which slowed every figure taken meanwhile), times the first GET (the process and DuckDB's
 buffers are cold; the OS page cache holds the file, as it does on a server that restarts), then --requests
 sequential GETs after one more warm-up, and stops it. One fresh server per route, so no route's first call finds
 what an earlier route read. Prints one table; exits 1 if any route answered other than 200.

@@ -1,7 +1,7 @@
 -- GET /api/v1/metrics/usage/sessions/count: sessions with runs in the window; a session is active while any of its
 -- runs is running; its duration runs from its first start to its last finish (a start when a run has no finish).
--- The duration subtracts microseconds, not timestamps: with an INTERVAL per session and epoch() of it the statement
--- took 36 ms instead of 21 at 10 M events (tests/benchmarks/bench_metrics.py's database, 100 k sessions).
+-- The duration subtracts microseconds, not timestamps: with an INTERVAL per session and epoch() of it the route took
+-- 53.7 ms p50 instead of 39.9 at 10 M events and 100 k sessions (tests/benchmarks/bench_metrics.py, back to back).
 WITH sessions AS (
     SELECT
         session_id,

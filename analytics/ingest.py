@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from itertools import chain
 from typing import Protocol
@@ -46,7 +47,21 @@ def write(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
             con.execute(statement)
         con.commit()
     except BaseException:
-        con.rollback()
+        with contextlib.suppress(duckdb.Error):  # a COMMIT that failed has rolled back already
+            con.rollback()
+        raise
+
+
+def probe(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit a write that changes nothing a query reads; raises what a commit would raise now."""
+    con.begin()
+    try:
+        for statement in INGEST["probe"]:
+            con.execute(statement)
+        con.commit()
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
         raise
 
 

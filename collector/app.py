@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from collector import __version__, errors
 from collector.auth import ApiKeyAuth, KeyChecker
@@ -13,6 +14,7 @@ from collector.receivers import agentd, agentmetrics, cylestio, cylestio_legacy,
 from collector.receivers.workers import Workers
 from collector.routes import agents, metrics, runs, security, system
 from collector.store import Store
+from collector.stored_ids import StoredIds
 from collector.timing import ResponseTime
 from collector.writer import Writer
 
@@ -27,7 +29,8 @@ def _openapi(app: FastAPI) -> dict:
 
 
 def create_app(config: Config, store: Store, workers: Workers, writer: Writer) -> FastAPI:
-    app = FastAPI(title="agent-collector", version=__version__,
+    # Swagger UI and ReDoc from fastapi-offline's files, not a CDN: the docs work on a host without internet.
+    app = FastAPIOffline(title="agent-collector", version=__version__,
                   description="Collector for AI-agent telemetry: OTLP/HTTP, the AgentD, agentmetrics and Cylestio "
                               "APIs, and a metrics API, over one DuckDB file.")
     app.state.config = config
@@ -39,8 +42,10 @@ def create_app(config: Config, store: Store, workers: Workers, writer: Writer) -
                    cylestio.router, runs.router, metrics.router, agents.router, security.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)
-    # Outermost first: time everything, refuse unauthenticated requests before reading their bodies.
-    app.add_middleware(BoundedBody, limit=config.max_body_bytes, responders=otlp_http.ERROR_RESPONDERS)
+    # Outermost last: time everything, refuse unauthenticated requests before reading their bodies.
+    app.add_middleware(StoredIds, categories=config.redacted_categories)
+    app.add_middleware(BoundedBody, limit=config.max_body_bytes, timeout=config.read_timeout,
+                       responders=otlp_http.ERROR_RESPONDERS)
     app.add_middleware(ApiKeyAuth, checker=KeyChecker(config.api_keys), responders=otlp_http.ERROR_RESPONDERS)
     app.add_middleware(ResponseTime)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import Mapping
 
@@ -54,12 +55,19 @@ class _Inflater:
         return bytes(self.out)
 
 
-async def read_body(receive: Receive, encoding: str, limit: int) -> bytes:
+async def read_body(receive: Receive, encoding: str, limit: int, timeout: float) -> bytes:
+    """The whole body, which must arrive within `timeout` seconds: a client that sends it a byte at a time would
+    otherwise hold its connection and request open for ever."""
     inflater = _Inflater(encoding, limit) if encoding in _WBITS else None
     raw = bytearray()
     received = 0
+    deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        message = await receive()
+        try:
+            async with asyncio.timeout_at(deadline):
+                message = await receive()
+        except TimeoutError:
+            raise BodyError(408, f"request body did not arrive within {timeout:g} s") from None
         if message["type"] == "http.disconnect":
             raise ClientGone()
         chunk = message.get("body", b"")
@@ -75,9 +83,10 @@ async def read_body(receive: Receive, encoding: str, limit: int) -> bytes:
 
 
 class BoundedBody:
-    def __init__(self, app: ASGIApp, limit: int, responders: Mapping[str, Responder] | None = None):
+    def __init__(self, app: ASGIApp, limit: int, timeout: float, responders: Mapping[str, Responder] | None = None):
         self.app = app
         self.limit = limit
+        self.timeout = timeout
         self.responders = responders or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,9 +101,11 @@ class BoundedBody:
             declared = headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.limit:
                 raise BodyError(413, f"request body is larger than {self.limit} bytes")
-            body = await read_body(receive, encoding, self.limit)
+            body = await read_body(receive, encoding, self.limit, self.timeout)
         except BodyError as exc:
-            response = refusal(self.responders, scope["path"], headers.get("content-type"), exc.status, exc.detail)
+            # The rest of a body that was refused is not read: the connection cannot serve another request.
+            response = refusal(self.responders, scope["path"], headers.get("content-type"), exc.status, exc.detail,
+                               {"Connection": "close"})
             await response(scope, receive, send)
             return
         except ClientGone:

@@ -22,6 +22,7 @@ class Config:
     grpc_port: int = 4317
     api_keys: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024 * 1024
+    read_timeout: float = 30.0
     queue_max_rows: int = 200_000
     memory_limit: str = "512MB"
     redact: tuple[str, ...] = ()
@@ -54,6 +55,16 @@ def _positive(value: str) -> int:
     if number < 1:
         raise ValueError(f"must be at least 1, got {number}")
     return number
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, got {value!r}") from None
+    if not 0 < seconds < 86_400:
+        raise ValueError(f"must be more than 0 and less than a day, got {value!r}")
+    return seconds
 
 
 def _size(value: str) -> str:
@@ -98,6 +109,8 @@ SETTINGS = (
             "route but /health; repeatable; the variable takes a comma-separated list", repeatable=True),
     Setting("--max-body-bytes", "max_body_bytes", _positive, "BYTES",
             "largest request body accepted, after decompression"),
+    Setting("--read-timeout", "read_timeout", _seconds, "SECONDS",
+            "longest a request body may take to arrive; a slower one is answered 408"),
     Setting("--queue-max-rows", "queue_max_rows", _positive, "ROWS",
             "rows waiting for the writer before ingest answers 503"),
     Setting("--memory-limit", "memory_limit", _size, "SIZE",

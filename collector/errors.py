@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 
 from collector.receivers.workers import WorkersUnavailable
 from collector.store import PoolExhausted
-from collector.writer import RETRY_AFTER_SECONDS, QueueFull, WriterClosed
+from collector.writer import RETRY_AFTER_SECONDS, Unavailable
 
 
 def error_response(status: int, detail: Any, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -55,15 +55,18 @@ def install(app: FastAPI, responders: Mapping[str, Responder]) -> None:
                        exc.detail, exc.headers)
 
     def unexpected(request: Request, exc: Exception) -> Response:
-        # Starlette re-raises after this answer, so the server's log gets the traceback.
+        # Starlette re-raises after this answer, so the server's log gets the traceback, and the server then closes
+        # the connection: saying so lets the client open a new one instead of finding this one reset.
+        close = {"Connection": "close"}
         if request.url.path in responders:
             return refusal(responders, request.url.path, request.headers.get("content-type"), 500,
-                           "Internal server error")
-        return JSONResponse({"detail": "Internal server error", "type": type(exc).__name__}, status_code=500)
+                           "Internal server error", close)
+        return JSONResponse({"detail": "Internal server error", "type": type(exc).__name__}, status_code=500,
+                            headers=close)
 
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    for unavailable in (QueueFull, WriterClosed, PoolExhausted, WorkersUnavailable):
+    for unavailable in (Unavailable, PoolExhausted, WorkersUnavailable):
         app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, unexpected)
 

@@ -4,7 +4,10 @@ Traceloop/OpenLLMetry, OpenLIT and Anthropic-native names. Adding a convention i
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
+
+from collector.bounds import MAX_COST_USD, MAX_TOKENS
 
 # Concept -> attribute names, first present wins. Kept in the priority order of the conventions' own docs:
 # OTel GenAI current, OTel legacy, OpenInference, Traceloop, OpenLIT, vendor-native.
@@ -103,20 +106,35 @@ def role(attributes: dict[str, Any]) -> str | None:
     return None
 
 
+class BadNumber(ValueError):
+    """A count or cost attribute the store cannot hold or sum (NaN, infinite, or past collector.bounds)."""
+
+
 def _count(attributes: dict[str, Any], names: tuple[str, ...]) -> int:
     for name in names:
         value = attributes.get(name)
         if isinstance(value, bool):
             continue
-        if isinstance(value, int | float):
-            return max(int(value), 0)
         if isinstance(value, str) and value.isdigit():
-            return int(value)
+            value = int(value)
+        if isinstance(value, int | float):
+            if not value <= MAX_TOKENS or value == -math.inf:  # NaN compares false
+                raise BadNumber(f"{name} must be a token count from 0 to {MAX_TOKENS}, got {value}")
+            return max(int(value), 0)
     return 0
 
 
+def cost_usd(attributes: dict[str, Any]) -> Any:
+    """The cost the span reports, if it is a number the store can sum."""
+    value = first(attributes, "cost_usd")
+    if isinstance(value, int | float) and not isinstance(value, bool) and not value <= MAX_COST_USD:
+        raise BadNumber(f"the reported cost must be at most {MAX_COST_USD} USD, got {value}")
+    return value
+
+
 def tokens(attributes: dict[str, Any]) -> dict[str, int] | None:
-    """Exclusive buckets, whatever the source's accounting: input excludes cache reads and writes."""
+    """Exclusive buckets, whatever the source's accounting: input excludes cache reads and writes. Raises BadNumber
+    for a count that is NaN, infinite or larger than MAX_TOKENS."""
     for names in TOKEN_CONVENTIONS:
         if attributes.get(names.input) is None and attributes.get(names.output) is None:
             continue

@@ -15,6 +15,7 @@ from collector.app import create_app
 from collector.config import Config
 from collector.receivers import otlp_grpc
 from collector.receivers.workers import Workers, processes
+from collector.security import detectors
 from collector.store import Store, StoreError
 from collector.writer import Writer
 
@@ -50,10 +51,11 @@ def _already_handled(signum: int, frame: object) -> None:
 
 
 async def _serve(config: Config, workers: Workers, writer: Writer, http: uvicorn.Server,
-                 http_socket: socket.socket) -> None:
+                 http_socket: socket.socket, http_address: str) -> None:
     """gRPC starts in uvicorn's loop and stops, letting its calls finish, once HTTP has stopped on a signal."""
     grpc_server, grpc_address = await otlp_grpc.start(config, workers, writer)
     log.info("gRPC listening on %s (OTLP/gRPC, RunService)", grpc_address)
+    log.info("HTTP listening on %s (OTLP/HTTP, AgentD, agentmetrics and Cylestio ingest, query API)", http_address)
     try:
         await http.serve(sockets=[http_socket])
     finally:
@@ -63,11 +65,7 @@ async def _serve(config: Config, workers: Workers, writer: Writer, http: uvicorn
 def run(config: Config) -> int:
     """Serve until SIGINT or SIGTERM; returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        store = Store(config.db, config.memory_limit)
-    except StoreError as exc:
-        print(f"agent-collector: {exc}", file=sys.stderr)
-        return 1
+    # The ports first: a start that fails on one leaves no database file behind.
     try:
         http_socket = bind(config.host, config.http_port, "HTTP")
         # grpc only logs why it cannot bind a port; asking the OS first turns a taken port into one line.
@@ -77,9 +75,15 @@ def run(config: Config) -> int:
             http_socket.close()
             raise
     except StartupError as exc:
-        store.close()
         print(f"agent-collector: {exc}", file=sys.stderr)
         return 1
+    try:
+        store = Store(config.db, config.memory_limit)
+    except StoreError as exc:
+        http_socket.close()
+        print(f"agent-collector: {exc}", file=sys.stderr)
+        return 1
+    detectors.prepare()
     workers = Workers(processes(), config.redacted_categories)
     writer = Writer(store, config.queue_max_rows, config.redacted_categories)
     try:
@@ -87,8 +91,6 @@ def run(config: Config) -> int:
         log.info("database %s opened", config.db)
         if config.redact:
             log.info("redacting %s before anything is stored", ", ".join(sorted(config.redacted_categories)))
-        log.info("HTTP listening on http://%s:%d (OTLP/HTTP, AgentD, agentmetrics and Cylestio ingest, query API)",
-                 host, port)
         app = create_app(config, store, workers, writer)
         # uvicorn stops accepting on SIGINT/SIGTERM and lets in-flight requests finish; they wait on the writer.
         # Once shut down it re-raises the signal to the handler it found, which must not end the process
@@ -96,7 +98,10 @@ def run(config: Config) -> int:
         for handled in (signal.SIGINT, signal.SIGTERM):
             signal.signal(handled, _already_handled)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-        asyncio.run(_serve(config, workers, writer, server, http_socket))
+        # Connections wait in the listening socket's backlog until everything can answer them: /health is ready
+        # only then (it was answered 1.4 s before the workers could take an OTLP export).
+        workers.wait_started()
+        asyncio.run(_serve(config, workers, writer, server, http_socket, f"http://{host}:{port}"))
     except otlp_grpc.BindError as exc:
         print(f"agent-collector: gRPC port {exc}; choose another with --grpc-port", file=sys.stderr)
         return 1

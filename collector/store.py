@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 import duckdb
 
 from analytics.schema import SchemaError, migrate
+from collector import database_file
+
+log = logging.getLogger(__name__)
 
 READ_CONNECTIONS = 4
 READ_WAIT_SECONDS = 30.0
@@ -23,37 +27,101 @@ class PoolExhausted(RuntimeError):
     """Every read connection stayed busy for READ_WAIT_SECONDS."""
 
 
+# What DuckDB says when the file system, not the statement, failed.
+_STORAGE = ("No space left on device", "Read-only file system", "Disk quota exceeded", "Could not write file",
+            "database has been invalidated")
+
+
+def store_failure(exc: Exception) -> bool:
+    """Whether a failed write was the disk's doing (full, read-only), so retrying later can succeed."""
+    return isinstance(exc, duckdb.IOException | duckdb.FatalException) or any(text in str(exc) for text in _STORAGE)
+
+
+def invalidated(exc: Exception) -> bool:
+    """Whether DuckDB refuses every statement on the file from now on, until it is opened again."""
+    return isinstance(exc, duckdb.FatalException) or "database has been invalidated" in str(exc)
+
+
 class Store:
     def __init__(self, path: Path, memory_limit: str | None = None):
         self.path = path
+        self._memory_limit = memory_limit
+        new = [file for file in (path, database_file.wal(path)) if not file.exists()]
         try:
-            self._root = duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            raise StoreError(_lock_message(path, exc)) from None
-        try:
-            # Instants are stored as TIMESTAMPTZ; UTC makes SQL formatting and date bucketing independent of the host.
-            self._root.execute("SET GLOBAL TimeZone = 'UTC'")
-            # DuckDB checkpoints whenever the write-ahead log passes 16 MB: every few commits at ingest rates. 64 MB
-            # took a sixth off the OTLP write path (tests/benchmarks/bench_stages.py), checkpoints included; a crash
-            # replays at most that much log on the next start.
-            self._root.execute("SET GLOBAL checkpoint_threshold = '64MB'")
-            if memory_limit:
-                # DuckDB's default is 80% of the machine's memory, which its cache of a large file would fill.
-                self._root.execute("SET GLOBAL memory_limit = $limit", {"limit": memory_limit})
-            migrate(self._root, str(path))
-        except SchemaError as exc:
-            self._root.close()
+            database_file.check(path)
+            self._root = self._connect()
+        except (database_file.FileError, StoreError) as exc:
+            for file in new:  # a start that fails leaves nothing behind
+                file.unlink(missing_ok=True)
             raise StoreError(str(exc)) from None
         self._reads: queue.Queue[duckdb.DuckDBPyConnection] = queue.Queue()
         for _ in range(READ_CONNECTIONS):
             self._reads.put(self._root.cursor())
 
+    def _connect(self, crashed: bool = True) -> duckdb.DuckDBPyConnection:
+        """The root connection; `crashed` when the log on disk is one a crash left, not this process's own."""
+        try:
+            kept = database_file.keep_log(self.path) if crashed else None
+        except database_file.FileError as exc:
+            raise StoreError(str(exc)) from None
+        try:
+            # No extension is ever downloaded or loaded, and SQL reaches no file but this one: a SQLite file given as
+            # --db made DuckDB fetch its SQLite reader over plain HTTP.
+            root = duckdb.connect(str(self.path), config={"autoinstall_known_extensions": False,
+                                                         "autoload_known_extensions": False,
+                                                         "enable_external_access": False})
+        except duckdb.Error as exc:
+            if kept:
+                kept.discard()
+            raise StoreError(database_file.open_error(self.path, exc)) from None
+        try:
+            if kept:
+                (database,) = root.execute("PRAGMA database_size").fetchall()  # the file's, the only one
+                kept.settle(database[6])  # its wal_size
+            # Instants are stored as TIMESTAMPTZ; UTC makes SQL formatting and date bucketing independent of the host.
+            root.execute("SET GLOBAL TimeZone = 'UTC'")
+            # DuckDB checkpoints whenever the write-ahead log passes 16 MB: every few commits at ingest rates. 64 MB
+            # took a sixth off the OTLP write path (tests/benchmarks/bench_stages.py), checkpoints included; a crash
+            # replays at most that much log on the next start.
+            root.execute("SET GLOBAL checkpoint_threshold = '64MB'")
+            if self._memory_limit:
+                # DuckDB's default is 80% of the machine's memory, which its cache of a large file would fill.
+                root.execute("SET GLOBAL memory_limit = $limit", {"limit": self._memory_limit})
+            migrate(root, str(self.path))
+        except (SchemaError, duckdb.Error) as exc:
+            root.close()
+            raise StoreError(f"cannot open database {self.path}: {exc}") from None
+        return root
+
     def write_connection(self) -> duckdb.DuckDBPyConnection:
         """The only connection that writes; the writer thread takes it and nothing else uses it."""
         return self._root.cursor()
 
+    def reopen(self, writing: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection:
+        """Open the file again after DuckDB invalidated it (a checkpoint failed when the disk was full), which only
+        closing every connection to it undoes; returns the new write connection, or raises StoreError and may be
+        called again. Reads wait for it, or are refused while the file is closed."""
+        if self._root is not None:
+            idle: list[duckdb.DuckDBPyConnection] = []
+            try:
+                while len(idle) < READ_CONNECTIONS:
+                    idle.append(self._reads.get(timeout=READ_WAIT_SECONDS))
+            except queue.Empty:
+                for con in idle:
+                    self._reads.put(con)
+                raise StoreError("a read held its connection too long to open the database again") from None
+            for con in (*idle, *([writing] if writing else []), self._root):
+                con.close()
+            self._root = None
+        self._root = self._connect(crashed=False)  # its log is the one this process was writing
+        for _ in range(READ_CONNECTIONS):
+            self._reads.put(self._root.cursor())
+        return self._root.cursor()
+
     @contextlib.contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self._root is None:
+            raise PoolExhausted("the database is being reopened")
         try:
             con = self._reads.get(timeout=READ_WAIT_SECONDS)
         except queue.Empty:
@@ -69,18 +137,16 @@ class Store:
 
     def size_bytes(self) -> int | None:
         """File plus write-ahead log, as the disk has them now."""
-        sizes = [p.stat().st_size for p in (self.path, Path(f"{self.path}.wal")) if p.exists()]
+        sizes = [p.stat().st_size for p in (self.path, database_file.wal(self.path)) if p.exists()]
         return sum(sizes) if sizes else None
 
     def close(self) -> None:
         """Fold the write-ahead log into the file and release the lock."""
-        self._root.execute("CHECKPOINT")
+        if self._root is None:
+            return
+        try:
+            self._root.execute("CHECKPOINT")
+        except duckdb.Error as exc:  # the disk is full: the log stays, and the next start replays it
+            log.warning("database %s was not checkpointed at stop: %s", self.path, exc)
         self._root.close()
 
-
-def _lock_message(path: Path, exc: duckdb.IOException) -> str:
-    text = str(exc)
-    if "lock" in text.lower():
-        holder = text.split("Conflicting lock is held in", 1)[-1].split(". See also", 1)[0].strip()
-        return f"database {path} is locked by another process ({holder}); stop it or use another --db"
-    return f"cannot open database {path}: {text}"

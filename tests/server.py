@@ -28,13 +28,14 @@ class Collector:
 
     def start(self, timeout: float = 30.0) -> Collector:
         self._log = open(self.log_path, "ab")
+        since = self._log.tell()  # a restart appends to the log: read only what this start writes
         command = [sys.executable, "-m", "collector", "serve", "--db", str(self.db),
                    "--http-port", "0", "--grpc-port", "0", *self.args]
         self.proc = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **self.env})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            log = self.log()
+            log = self.log()[since:]
             found, grpc_found = _LISTENING.search(log), _GRPC_LISTENING.search(log)
             if found and grpc_found and self._healthy(found.group(1)):
                 self.url, self.grpc_target = found.group(1), grpc_found.group(1)

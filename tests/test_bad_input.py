@@ -39,8 +39,26 @@ CASES = [
     ("NaN cost", "POST", "/v1/runs", with_changes(cost_usd=float("nan")), JSON, 422, ["body", "cost_usd"], "finite"),
     ("infinite cost", "POST", "/v1/runs", with_changes(cost_usd=float("inf")), JSON, 422, ["body", "cost_usd"],
      "finite"),
-    ("integer beyond BIGINT", "POST", "/v1/runs", with_changes(duration_ms=10**30), JSON, 422,
-     ["body", "duration_ms"], "less than or equal to 9223372036854775807"),
+    ("integer beyond BIGINT", "POST", "/v1/runs", with_changes(num_turns=10**30), JSON, 422,
+     ["body", "num_turns"], "less than or equal to 9223372036854775807"),
+    # Beyond a double's exact integers it was an ArrowInvalid in the writer, a 500.
+    ("duration past any real one", "POST", "/v1/runs", with_changes(duration_ms=2**63 - 1), JSON, 422,
+     ["body", "duration_ms"], "less than or equal to 1000000000000"),
+    ("tool duration past any real one", "POST", "/v1/runs/r1/events",
+     json.dumps({**RUN["events"][0], "tool_duration_ms": 2**63 - 1}).encode(), JSON, 422,
+     ["body", "tool_duration_ms"], "less than or equal to 1000000000000"),
+    # Two of these summed were infinite, and every total answered 500 until the runs were deleted.
+    ("cost past any real one", "POST", "/v1/runs", with_changes(cost_usd=1e308), JSON, 422, ["body", "cost_usd"],
+     "less than or equal to 1000000000"),
+    ("estimated cost past any real one", "POST", "/v1/runs", with_changes(estimated_cost_usd=1e300), JSON, 422,
+     ["body", "estimated_cost_usd"], "less than or equal to 1000000000"),
+    ("tokens past any real count", "POST", "/v1/runs", with_changes(tokens={"input": 2**63 - 1}), JSON, 422,
+     ["body", "tokens", "input"], "less than or equal to 10000000000"),
+    ("empty run_id", "POST", "/v1/runs", with_changes(run_id=""), JSON, 422, ["body", "run_id"],
+     "at least 1 character"),
+    ("empty event_id", "POST", "/v1/runs/r1/events",
+     json.dumps({**RUN["events"][0], "event_id": ""}).encode(), JSON, 422, ["body", "event_id"],
+     "at least 1 character"),
     ("lone surrogate in a string", "POST", "/v1/runs", with_changes(run_id="\ud800"), JSON, 400, None,
      "not valid JSON"),
     ("nesting past the parser's limit", "POST", "/v1/runs", nested_metadata(500), JSON, 400, None,
@@ -70,6 +88,11 @@ CASES = [
     ("limit too large", "GET", "/v1/runs?limit=1001", None, {}, 422, ["query", "limit"], "less than or equal to 1000"),
     ("limit zero", "GET", "/v1/runs?limit=0", None, {}, 422, ["query", "limit"], "greater than or equal to 1"),
     ("negative offset", "GET", "/v1/runs?offset=-1", None, {}, 422, ["query", "offset"], "greater than or equal"),
+    # One past BIGINT was DuckDB's ConversionException, a 500.
+    *[(f"offset 2^{power} on {path}", "GET", f"{path}?offset={2**power}", None, {}, 422, ["query", "offset"],
+       "less than or equal to 9007199254740992")
+      for power in (63, 70) for path in ("/v1/runs", "/api/v1/agents", "/api/v1/alerts", "/v1/security/findings",
+                                          "/api/v1/events/some-agent/events")],
     ("limit not a number", "GET", "/v1/runs?limit=ten", None, {}, 422, ["query", "limit"], "valid integer"),
     ("unreadable since", "GET", "/v1/stats?since=last-week", None, {}, 422, ["query", "since"], "ISO 8601"),
     ("unreadable since on tools", "GET", "/v1/tools?since=2026-13-45", None, {}, 422, ["query", "since"], "ISO 8601"),
@@ -93,6 +116,33 @@ def test_bad_requests_get_a_clear_4xx_and_lose_nothing(collector):
     assert http.get("/health").json()["status"] == "healthy"
     assert http.get(f"/v1/runs/{RUN['run_id']}").json()["tokens"]["input"] == 1500
     assert http.post("/v1/runs", json={**RUN, "run_id": "after"}).status_code == 202
+
+
+def test_totals_stay_answerable_at_the_largest_numbers_accepted(collector):
+    http = collector.client()
+    for n in range(3):
+        largest = {"cost_usd": 1e9, "sdk_cost_usd": 1e9, "tokens": dict.fromkeys(
+            ("input", "output", "cache_read", "cache_write"), 10**10)}
+        assert http.post("/v1/runs", json={**RUN, **largest, "run_id": f"big-{n}"}).status_code == 202
+    assert http.get("/v1/stats").json()["total_cost_usd"] == 3e9
+    assert http.get("/v1/agents").json()[0]["total_cost_usd"] == 3e9
+    for metric in ("total", "average", "by_model"):
+        response = http.get(f"/api/v1/metrics/token_usage/{metric}", params={"start_time": "2000-01-01"})
+        assert response.status_code == 200, response.text
+
+
+def test_an_id_with_a_slash_can_be_read_and_deleted(collector):
+    """It was stored, then 404 on every route, since a path parameter stopped at the slash."""
+    http = collector.client()
+    run = {**RUN, "run_id": "team/a/run-1", "agent_id": "team/agent"}
+    assert http.post("/v1/runs", json=run).status_code == 202
+    assert http.post("/v1/runs/team%2Fa%2Frun-1/events", json={**RUN["events"][0], "event_id": "late"}).json() == {
+        "status": "accepted", "run_id": "team/a/run-1"}
+    assert http.get("/v1/runs/team%2Fa%2Frun-1").json()["run_id"] == "team/a/run-1"
+    assert len(http.get("/v1/runs/team%2Fa%2Frun-1/events").json()) == len(RUN["events"]) + 1
+    assert http.get("/api/v1/agents/team%2Fagent").json()["agent_id"] == "team/agent"
+    assert http.delete("/v1/runs/team%2Fa%2Frun-1").status_code == 204
+    assert http.get("/v1/runs/team%2Fa%2Frun-1").status_code == 404
 
 
 def test_gzip_and_deflate_bodies_are_accepted(collector):

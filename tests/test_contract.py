@@ -108,13 +108,16 @@ async def _export(writer: Writer, method: str, request):
     await server.start()
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            if isinstance(request, bytes):
+                return await channel.unary_unary(f"/agent_collector.v1.RunService/{method}")(request)
             return await getattr(runs_pb2_grpc.RunServiceStub(channel), method)(request)
     finally:
         await server.stop(None)
 
 
 def export(writer: Writer, method: str, request):
-    """Call RunService.`method` on an in-process gRPC server holding only RunService."""
+    """Call RunService.`method` on an in-process gRPC server holding only RunService; a request given as bytes is
+    sent as it is."""
     return asyncio.run(_export(writer, method, request))
 
 
@@ -190,6 +193,9 @@ INVALID = [
      "runs[1]: Failed to serialize timestamp field: Timestamp is not valid"),
     ("ExportRuns", _run(lambda r: r.metadata.update({"score": float("inf")})),
      "runs[1]: Failed to serialize metadata field"),
+    ("ExportRuns", _run(lambda r: setattr(r, "run_id", "")), "runs[1].run_id: String should have at least 1 character"),
+    ("ExportRuns", _run(lambda r: setattr(r, "cost_usd", 1e308)),
+     "runs[1].cost_usd: Input should be less than or equal to 1000000000"),
     ("ExportEvents", _entry(lambda e: e.ClearField("event")), "events[1].event: Field required"),
     ("ExportEvents", _entry(lambda e: setattr(e, "run_id", "")), "events[1].run_id: must not be empty"),
 ]
@@ -209,6 +215,16 @@ def test_invalid_record_refuses_the_whole_call_naming_the_field(open_store, meth
     assert refused.value.details().startswith(message)
     with store.read() as con:
         assert (runs.get_run(con, RUN["run_id"]), runs.run_events(con, RUN["run_id"])) == (None, [])
+
+
+@pytest.mark.parametrize("method", ["ExportRuns", "ExportEvents"])
+def test_an_undecodable_message_is_invalid_argument(open_store, method):
+    """As on the OTLP services: grpc's own deserializer answered UNKNOWN with the Python exception's class."""
+    _, writer = open_store("grpc")
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        export(writer, method, b"\xff\xff\xff\xff garbage")
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert refused.value.details().startswith(f"request is not a valid protobuf {method}Request")
 
 
 def test_a_stopping_writer_answers_unavailable_with_retry_info(open_store):

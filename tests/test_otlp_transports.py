@@ -40,6 +40,13 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.metrics.v1.metrics_pb2 import (
+    Histogram,
+    HistogramDataPoint,
+    Metric,
+    ResourceMetrics,
+    ScopeMetrics,
+)
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, LogRecordExportResult, SimpleLogRecordProcessor
@@ -198,6 +205,53 @@ def test_partial_success_only_when_something_is_refused(collector, transport):
 
     assert stored(collector, "SELECT trace_id, span_id, name FROM spans") == {
         (f"{0xA1:032x}", f"{0x1:016x}", "first"), (f"{0xA2:032x}", f"{0x2:016x}", "second")}
+
+
+def llm_span(trace: int, span_id: int, **counts: AnyValue) -> Span:
+    llm = span(trace, span_id, "chat")
+    llm.attributes.append(KeyValue(key="gen_ai.request.model", value=AnyValue(string_value="gpt-4o")))
+    for name, value in counts.items():
+        key = "gen_ai.usage.cost" if name == "cost" else f"gen_ai.usage.{name}"
+        llm.attributes.append(KeyValue(key=key, value=value))
+    return llm
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_numbers_the_store_cannot_sum_reject_only_their_span(collector, transport):
+    """They were a 500 over HTTP and UNKNOWN over gRPC (an OverflowError), which exporters take as a reason to drop
+    the good spans of the batch too; two spans of 2^63-1 tokens in one run overflowed its total."""
+    largest = AnyValue(int_value=10**10)
+    good = [llm_span(0xB1, 1, input_tokens=largest, output_tokens=AnyValue(int_value=5)),
+            llm_span(0xB1, 2, input_tokens=largest, output_tokens=AnyValue(double_value=7.0))]
+    good[1].parent_span_id = good[0].span_id  # one run of both
+    bad = [llm_span(0xB1, 3, input_tokens=AnyValue(double_value=float("inf"))),
+           llm_span(0xB1, 4, output_tokens=AnyValue(double_value=float("nan"))),
+           llm_span(0xB1, 5, input_tokens=AnyValue(double_value=1e300)),
+           llm_span(0xB1, 8, input_tokens=AnyValue(double_value=float("-inf"))),
+           llm_span(0xB1, 6, input_tokens=AnyValue(int_value=2**63 - 1)),
+           llm_span(0xB1, 7, input_tokens=AnyValue(int_value=1), cost=AnyValue(double_value=1e308))]
+    answer = send(collector, transport, "traces", traces(*good, *bad))
+    assert answer.partial_success.rejected_spans == len(bad)
+    assert answer.partial_success.error_message.startswith(
+        f"6 spans rejected: span {3:016x}: gen_ai.usage.input_tokens must be a token count from 0 to 10000000000, "
+        "got inf")
+    stats = httpx.get(collector.url + "/v1/stats").json()
+    assert (stats["total_runs"], stats["total_tokens_input"]) == (1, 2 * 10**10), stats
+    assert stored(collector, "SELECT span_id FROM spans") == {(f"{1:016x}",), (f"{2:016x}",)}
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_count_beyond_bigint_rejects_only_its_data_point(collector, transport):
+    histogram = Metric(name="latency", histogram=Histogram(data_points=[
+        HistogramDataPoint(count=3, sum=1.5, time_unix_nano=1_790_000_000_000_000_000),
+        HistogramDataPoint(count=2**64 - 1, time_unix_nano=1_790_000_000_000_000_000)]))
+    request = ExportMetricsServiceRequest(resource_metrics=[ResourceMetrics(scope_metrics=[
+        ScopeMetrics(metrics=[histogram])])])
+    answer = send(collector, transport, "metrics", request)
+    assert answer.partial_success.rejected_data_points == 1
+    assert answer.partial_success.error_message == (
+        f"1 data points rejected: latency: count must be at most {2**63 - 1}, got {2**64 - 1}")
+    assert stored(collector, "SELECT name, count FROM metrics") == {("latency", 3)}
 
 
 def test_http_answers_in_the_encoding_it_was_sent(collector):

@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from collector.batch import Batch
-from collector.security import detectors, scanner
+from collector.security import detectors, pseudonyms, scanner
 from tests import test_agentd_sdk as sdk
 from tests.conftest import DATA
 from tests.test_lifecycle import serve
@@ -28,6 +28,15 @@ PRIVATE_KEY = f"-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\nu3Xw9ZpL2kJ8hG5fD1s
 EMAIL = "jane.doe@acme-mail.com"
 SECRETS = (AWS_KEY, OPENAI_KEY, KEY_BODY)
 TRACE_ID = "c0ffee00c0ffee00c0ffee00c0ffee00"
+RUN = next(json.loads(line)["body"] for line in (DATA / "agentd_cap.jsonl").read_text().splitlines()
+           if json.loads(line)["path"] == "/v1/runs")
+
+
+def sdk_run() -> dict:
+    """A run as the AgentD SDK posts it (captured)."""
+    return json.loads(json.dumps(RUN))
+
+
 TABLES_WITH_JSON = {"runs": "data", "events": "data", "security_findings": "data", "spans": "attributes"}
 
 
@@ -133,26 +142,52 @@ def test_redact_secrets_keeps_them_out_of_the_file(start_collector):
         ("rotate [REDACTED:aws_access_key_id]",)]
 
 
-def test_redact_all_takes_personal_data_and_ids_too(start_collector):
+def test_redact_all_takes_personal_data_and_renames_the_ids_that_hold_it(start_collector):
     collector = start_collector(env={"AGENT_COLLECTOR_REDACT": "secrets, pii"})
     send_everything(collector)
     http = collector.client()
     (run,) = http.get("/v1/runs", params={"agent_id": "keeper"}).json()["data"]
+    # The session id is an id: renamed as a whole, the same way every time, so the session still groups its runs.
     assert (run["prompt"], run["session_id"]) == (
-        "Deploy with [REDACTED:openai_api_key] and mail [REDACTED:email]", "[REDACTED:email]")
+        "Deploy with [REDACTED:openai_api_key] and mail [REDACTED:email]", pseudonyms.derived(EMAIL))
     pii = http.get("/v1/security/findings", params={"category": "pii", "limit": 100}).json()["data"]
     assert sorted((f["source"], f["rule"]) for f in pii) == [("agentd", "email"), ("agentmetrics", "email"),
                                                               ("cylestio", "email"), ("otlp", "email")]
-    # Filters take the placeholder, as it is what is stored.
-    (agentd_pii,) = http.get("/v1/security/findings", params={"session_id": "[REDACTED:email]",
-                                                                        "category": "pii"}).json()["data"]
-    assert (agentd_pii["run_id"], agentd_pii["data"]["count"]) == (run["run_id"], 2)  # the prompt and session_id
+    # A filter takes the id as the client knows it.
+    (agentd_pii,) = http.get("/v1/security/findings", params={"session_id": EMAIL, "category": "pii"}).json()["data"]
+    assert (agentd_pii["run_id"], agentd_pii["data"]["count"]) == (run["run_id"], 1)  # the prompt
 
     data = stored_bytes(collector)
     assert [raw for raw in (*SECRETS, EMAIL) if raw.encode() in data] == []
     for table in ("runs", "events"):
         assert query(collector, f"SELECT DISTINCT session_id FROM {table} WHERE agent_id = 'keeper'") == [
-            ("[REDACTED:email]",)], table
+            (pseudonyms.derived(EMAIL),)], table
+
+
+def test_ids_that_hold_personal_data_stay_distinct_and_findable(start_collector):
+    """A placeholder in the id made two runs one ([REDACTED:email]), the 202's run id 404, and findings' ids kept
+    the address."""
+    collector = start_collector("--redact", "all")
+    http = collector.client()
+    ids = ["run-alice.smith@example-corp.com", "run-bob.jones@example-corp.com"]
+    for run_id in ids:
+        body = {**sdk_run(), "run_id": run_id, "prompt": f"mail {EMAIL} with {AWS_KEY}"}
+        body["events"] = [{**event, "event_id": f"{run_id}/{event['event_id']}"} for event in body["events"]]
+        assert http.post("/v1/runs", json=body).json() == {"status": "accepted", "run_id": run_id}
+        assert http.post(f"/v1/runs/{run_id}/events", json={**body["events"][0], "event_id": f"{run_id}/late"}
+                         ).status_code == 202
+    found = [http.get(f"/v1/runs/{run_id}").json() for run_id in ids]
+    assert [run["run_id"] for run in found] == [pseudonyms.derived(run_id) for run_id in ids]
+    assert [len(http.get(f"/v1/runs/{run_id}/events").json()) for run_id in ids] == [
+        len(sdk_run()["events"]) + 1] * 2
+    findings = http.get("/v1/security/findings", params={"run_id": ids[0]}).json()["data"]
+    assert {f["rule"] for f in findings} == {"email", "aws_access_key_id"}
+    assert http.delete(f"/v1/runs/{ids[1]}").status_code == 204
+    assert http.get(f"/v1/runs/{ids[1]}").status_code == 404
+
+    data = stored_bytes(collector)
+    assert [raw for raw in ("alice.smith", "bob.jones", "example-corp", EMAIL, AWS_KEY) if raw.encode() in data] == []
+    assert query(collector, "SELECT count(*) FROM runs") == [(1,)]
 
 
 @pytest.mark.parametrize("option", [(), ("--redact", "pii")], ids=["no redaction", "pii only"])

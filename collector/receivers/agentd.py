@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
 import pyarrow as pa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
 
 from analytics.tables import EVENTS, RUNS
 from collector.batch import Batch, Columns
 from collector.instants import Instant
-from collector.receivers.jsonbody import Int64, Record, documented, ingest_route, parse
+from collector.receivers.jsonbody import Id, Int64, Millis, Record, Tokens, Usd, documented, ingest_route, parse
 
 SOURCE = "agentd"
-
-
-Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 class RunStatus(StrEnum):
@@ -43,10 +39,10 @@ class EventType(StrEnum):
 
 
 class TokenUsage(Record):
-    input: Count = 0
-    output: Count = 0
-    cache_read: Count = 0
-    cache_write: Count = 0
+    input: Tokens = 0
+    output: Tokens = 0
+    cache_read: Tokens = 0
+    cache_write: Tokens = 0
 
 
 class ErrorInfo(Record):
@@ -58,14 +54,14 @@ class ErrorInfo(Record):
 class ToolCallSummary(Record):
     tool: str
     count: Int64 = 0
-    total_duration_ms: Int64 = 0
+    total_duration_ms: Millis = 0
     success_count: Int64 = 0
     failure_count: Int64 = 0
 
 
 # Field order is the receiver's response key order; unknown fields are dropped, as the receiver does.
 class RunEvent(Record):
-    event_id: str
+    event_id: Id
     type: EventType
     timestamp: Instant
     sequence_number: Int64 = 0
@@ -73,7 +69,7 @@ class RunEvent(Record):
     tool_id: str | None = None
     tool_input: dict[str, Any] | None = None
     tool_output: str | None = None
-    tool_duration_ms: Int64 | None = None
+    tool_duration_ms: Millis | None = None
     tool_success: bool | None = None
     content: str | None = None
     thinking: str | None = None
@@ -82,22 +78,22 @@ class RunEvent(Record):
 
 
 class AgentRun(Record):
-    run_id: str
+    run_id: Id
     agent_id: str | None = None
     session_id: str | None = None
     sdk_session_id: str | None = None
     started_at: Instant
     finished_at: Instant | None = None
-    duration_ms: Int64 | None = None
-    api_duration_ms: Int64 | None = None
-    first_token_ms: Int64 | None = None
+    duration_ms: Millis | None = None
+    api_duration_ms: Millis | None = None
+    first_token_ms: Millis | None = None
     num_turns: Int64 | None = None
     status: RunStatus = RunStatus.running
     tokens: TokenUsage = TokenUsage()
-    cost_usd: float | None = None
+    cost_usd: Usd | None = None
     cost_source: str | None = None
-    sdk_cost_usd: float | None = None
-    estimated_cost_usd: float | None = None
+    sdk_cost_usd: Usd | None = None
+    estimated_cost_usd: Usd | None = None
     model: str | None = None
     trace_id: str
     span_id: str
@@ -211,7 +207,7 @@ router = APIRouter(tags=["AgentD ingest"])
 ingest_route(router, "/v1/runs", post_run, AgentRun, 202)
 
 
-@router.post("/v1/runs/{run_id}/events", status_code=202, openapi_extra=documented(RunEvent))
+@router.post("/v1/runs/{run_id:path}/events", status_code=202, openapi_extra=documented(RunEvent))
 async def post_event(run_id: str, request: Request) -> dict[str, Any]:
     """One streamed event; it may arrive before or after its run, and re-posting an event_id replaces it."""
     event = parse(RunEvent, await request.body())

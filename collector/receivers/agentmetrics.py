@@ -15,6 +15,7 @@ from pydantic_core import to_json
 
 from collector import pricing
 from collector.batch import Batch
+from collector.bounds import MAX_COST_USD
 from collector.instants import format_instant
 from collector.receivers.jsonbody import Int64, Record, documented, ingest_route, parse
 
@@ -41,7 +42,7 @@ Text2000 = Annotated[str, Field(max_length=2000)]
 Tokens = Annotated[int, Field(ge=0, le=10_000_000)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 SmallCount = Annotated[int, Field(ge=0, le=100_000)]
-Money = Annotated[float, Field(ge=0)]
+Money = Annotated[float, Field(ge=0, le=MAX_COST_USD)]
 # Bounded so the rounded value fits the BIGINT columns.
 Millis = Annotated[float, Field(ge=0, le=2**53)]
 EpochMillis = Annotated[int, Field(ge=0, le=_LAST_MS, description="when the run ended, Unix epoch milliseconds")]
@@ -58,7 +59,7 @@ class AgentEndStatus(StrEnum):
 # Bounds are agentmetrics-server 0.2.0's; unknown fields are dropped, as there.
 class AgentEndEvent(Record):
     event_id: Text64 | None = None
-    trace_id: Text255
+    trace_id: Annotated[str, Field(min_length=1, max_length=255)]  # the run's id when event_id is absent
     session_id: Text255 | None = None
     run_id: Text255 | None = None
     agent_id: Text255

@@ -16,6 +16,7 @@ from typing import Any
 
 from collector import pricing
 from collector.batch import Batch
+from collector.bounds import MAX_DURATION_MS, MAX_TOKENS
 from collector.instants import format_instant
 
 SOURCE = "cylestio"
@@ -77,9 +78,6 @@ CATEGORIES = {"dangerous_commands": "dangerous_command", "dangerous": "dangerous
 # "credit_card:****", "ssn", ...), else a secret (password, api_key, token, openai_api_key, ...).
 PII_KEYWORDS = ("email", "phone", "ssn", "credit", "card", "passport", "driver", "bank", "iban", "birth")
 
-_INT64_MAX = 2**63 - 1
-
-
 def finding_category(category: str, keywords: Any) -> str:
     """The collector's category for a category the client reported, where the two mean the same."""
     if category == "sensitive_data":
@@ -113,26 +111,26 @@ def text(value: Any) -> str | None:
 
 
 def count(value: Any, where: tuple[str | int, ...]) -> int | None:
-    """A token count: a whole number from 0 to 2^63-1, or absent (null)."""
+    """A token count: a whole number from 0 to MAX_TOKENS, or absent (null)."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _INT64_MAX:
-        raise BadValue(where, f"must be a whole number from 0 to {_INT64_MAX}, got {json.dumps(value)[:40]}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_TOKENS:
+        raise BadValue(where, f"must be a whole number from 0 to {MAX_TOKENS}, got {json.dumps(value)[:40]}")
     return value
 
 
 def milliseconds(value: Any, where: tuple[str | int, ...], *, scale: float = 1.0) -> float | None:
-    """A duration as milliseconds (`scale` 1000 for seconds): a number from 0 that fits a BIGINT, or absent."""
+    """A duration as milliseconds (`scale` 1000 for seconds): a number from 0 to MAX_DURATION_MS, or absent."""
     if value is None:
         return None
     try:
         ms = float(value) * scale if isinstance(value, int | float) and not isinstance(value, bool) else -1.0
     except OverflowError:  # an integer beyond a double
         ms = -1.0
-    if not 0 <= ms < _INT64_MAX:
-        raise BadValue(where, f"must be a duration of at least 0 that fits 64 bits, got {json.dumps(value)[:40]}")
+    if not 0 <= ms <= MAX_DURATION_MS:
+        raise BadValue(where, f"must be a duration from 0 to {MAX_DURATION_MS} ms, got {json.dumps(value)[:40]}")
     return ms
 
 

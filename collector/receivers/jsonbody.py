@@ -16,10 +16,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from collector.bounds import MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS
+
 Model = TypeVar("Model", bound=BaseModel)
 
 # Integers the store keeps as BIGINT; a larger one is a 422, not an overflow in the writer.
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+Tokens = Annotated[int, Field(ge=0, le=MAX_TOKENS)]
+Usd = Annotated[float, Field(ge=0, le=MAX_COST_USD)]
+Millis = Annotated[int, Field(ge=-MAX_DURATION_MS, le=MAX_DURATION_MS)]
+# What a record is stored and found by: an empty one would name nothing, a huge one is a client's bug.
+Id = Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 class Record(BaseModel):

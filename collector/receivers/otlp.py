@@ -94,7 +94,7 @@ def _span_row(span) -> dict[str, Any]:
     tokens = semconv.tokens(attrs) if role == "llm" or role in semconv.RUN_ROLES else None
     model = semconv.first(attrs, "model")
     provider = semconv.first(attrs, "provider")
-    reported = semconv.first(attrs, "cost_usd")
+    reported = semconv.cost_usd(attrs)
     cost, cost_source = pricing.cost(reported, tokens, model, provider)
     status = STATUS_CODES[span.status.code] if span.status.code < len(STATUS_CODES) else "unset"
     error_type, error_message = _error(span, attrs, status)
@@ -188,10 +188,14 @@ def export_traces(request: ExportTraceServiceRequest) -> Export:
                       "scope_attributes": _json(attributes(scope.attributes))}
             for span in scope_spans.spans:
                 problem = _valid_ids(span)
+                try:
+                    row = None if problem else _span_row(span)
+                except semconv.BadNumber as exc:
+                    problem = f"span {span.span_id.hex()}: {exc}"
                 if problem:
                     problems.append(problem)
                     continue
-                rows.append(_span_row(span) | shared)
+                rows.append(row | shared)
     message = f"{len(problems)} spans rejected: {problems[0]}" if problems else ""
     return Export(Batch.from_rows(spans=rows), len(problems), message)
 
@@ -237,8 +241,11 @@ def _point_values(kind: str, point) -> dict[str, Any]:
     return {"count": getattr(point, "count", None), "sum": getattr(point, "sum", None), "data": _json(data)}
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def export_metrics(request: ExportMetricsServiceRequest) -> Export:
-    rows = []
+    rows, problems = [], []
     for resource_metrics in request.resource_metrics:
         resource = attributes(resource_metrics.resource.attributes)
         for scope_metrics in resource_metrics.scope_metrics:
@@ -248,6 +255,9 @@ def export_metrics(request: ExportMetricsServiceRequest) -> Export:
                     continue
                 body = getattr(metric, kind)
                 for point in body.data_points:
+                    if getattr(point, "count", 0) > _INT64_MAX:  # a uint64 the BIGINT column cannot hold
+                        problems.append(f"{metric.name}: count must be at most {_INT64_MAX}, got {point.count}")
+                        continue
                     rows.append({
                         "name": metric.name,
                         "description": metric.description or None,
@@ -264,7 +274,8 @@ def export_metrics(request: ExportMetricsServiceRequest) -> Export:
                         "resource_attributes": _json(resource),
                         "attributes": _json(attributes(point.attributes)),
                     })
-    return Export(Batch.from_rows(metrics=rows), 0, "")
+    message = f"{len(problems)} data points rejected: {problems[0]}" if problems else ""
+    return Export(Batch.from_rows(metrics=rows), len(problems), message)
 
 
 def export_response(signal: Signal, export: Export) -> Message:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 import grpc
@@ -16,7 +17,9 @@ from collector.receivers import run_service
 from collector.receivers.grpc_overload import unavailable
 from collector.receivers.otlp import SIGNALS, OtlpDecodeError, export_response
 from collector.receivers.workers import Workers, WorkersUnavailable
-from collector.writer import QueueFull, Writer, WriterClosed
+from collector.writer import Unavailable, Writer
+
+log = logging.getLogger(__name__)
 
 _SERVICES = {
     "traces": trace_service_pb2.DESCRIPTOR.services_by_name["TraceService"],
@@ -47,7 +50,7 @@ class _Exporter:
         if export.batch.rows:
             try:
                 await self._writer.write(export.batch, inspected=True)
-            except (QueueFull, WriterClosed) as exc:
+            except Unavailable as exc:
                 await context.abort_with_status(unavailable(exc))
         return export_response(SIGNALS[self._signal_name], export)
 
@@ -81,6 +84,31 @@ class _ApiKeyAuth(grpc.aio.ServerInterceptor):
         return self._refusal
 
 
+class _Internal(grpc.aio.ServerInterceptor):
+    """A failure of the collector's own is INTERNAL with a plain message, as OTLP/HTTP's 500 is, not grpc's UNKNOWN
+    carrying the Python exception's class and text; the traceback goes to the log."""
+
+    async def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        behavior = handler.unary_unary
+
+        async def guarded(request: bytes, context: grpc.aio.ServicerContext) -> Message:
+            try:
+                return await behavior(request, context)
+            except grpc.aio.AbortError:
+                raise
+            except Exception:
+                log.exception("%s failed", details.method)
+                await context.abort(grpc.StatusCode.INTERNAL, "internal error; the collector's log has the cause")
+
+        return handler._replace(unary_unary=guarded)
+
+
 async def start(config: Config, workers: Workers, writer: Writer) -> tuple[grpc.aio.Server, str]:
     """Serve OTLP/gRPC on config.host:config.grpc_port in the running loop; returns the server and its host:port.
 
@@ -88,7 +116,7 @@ async def start(config: Config, workers: Workers, writer: Writer) -> tuple[grpc.
     """
     checker = KeyChecker(config.api_keys)
     server = grpc.aio.server(
-        interceptors=[_ApiKeyAuth(checker)] if checker.enabled else [],
+        interceptors=[*([_ApiKeyAuth(checker)] if checker.enabled else []), _Internal()],
         options=[
             # OTLP's size limit; grpc applies it after decompression too, answering RESOURCE_EXHAUSTED.
             ("grpc.max_receive_message_length", config.max_body_bytes),

@@ -13,7 +13,7 @@ from google.rpc.status_pb2 import Status
 
 from collector.receivers.otlp import SIGNALS, OtlpDecodeError, export_response
 from collector.receivers.workers import WorkersUnavailable
-from collector.writer import RETRY_AFTER_SECONDS, QueueFull, WriterClosed
+from collector.writer import RETRY_AFTER_SECONDS, Unavailable
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -60,7 +60,7 @@ async def _export(request: Request, signal_name: str) -> Response:
             await request.app.state.writer.write(export.batch, inspected=True)
     except OtlpDecodeError as exc:
         return status_response(400, str(exc), media)
-    except (WorkersUnavailable, QueueFull, WriterClosed) as exc:
+    except (WorkersUnavailable, Unavailable) as exc:
         return status_response(503, f"{exc}; retry later", media, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     return _encoded(export_response(SIGNALS[signal_name], export), media)
 

@@ -6,14 +6,14 @@ from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import json_format
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 from pydantic import BaseModel, ValidationError
 
 from collector.batch import Batch
-from collector.contract import runs_pb2, runs_pb2_grpc
+from collector.contract import runs_pb2
 from collector.receivers.agentd import AgentRun, RunEvent, events_batch, runs_batch
 from collector.receivers.grpc_overload import unavailable
-from collector.writer import QueueFull, Writer, WriterClosed
+from collector.writer import Unavailable, Writer
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -96,24 +96,33 @@ def _event(entry: runs_pb2.RunEventEntry, where: str) -> RunEvent:
     return _validated(RunEvent, _event_fields(_fields(entry.event, f"{where}.event")), f"{where}.event")
 
 
-class RunService(runs_pb2_grpc.RunServiceServicer):
-    """Each call is all or nothing: validated whole, then committed as one batch before it is answered."""
+def _decoded(message: type[Message], body: bytes) -> Message:
+    try:
+        return message.FromString(body)
+    except DecodeError as exc:
+        raise InvalidRecord(f"request is not a valid protobuf {message.DESCRIPTOR.name}: {exc}") from None
+
+
+class RunService:
+    """Each call is all or nothing: validated whole, then committed as one batch before it is answered. Requests
+    arrive as bytes (no deserializer), so that garbage is INVALID_ARGUMENT, as on the OTLP services, not grpc's
+    UNKNOWN."""
 
     def __init__(self, writer: Writer):
         self._writer = writer
 
-    async def ExportRuns(self, request: runs_pb2.ExportRunsRequest,
-                         context: grpc.aio.ServicerContext) -> runs_pb2.ExportRunsResponse:
+    async def ExportRuns(self, body: bytes, context: grpc.aio.ServicerContext) -> runs_pb2.ExportRunsResponse:
         try:
+            request = _decoded(runs_pb2.ExportRunsRequest, body)
             runs = [_run(run, f"runs[{i}]") for i, run in enumerate(request.runs)]
         except InvalidRecord as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         await self._write(runs_batch(runs), context)
         return runs_pb2.ExportRunsResponse(accepted_runs=len(runs))
 
-    async def ExportEvents(self, request: runs_pb2.ExportEventsRequest,
-                           context: grpc.aio.ServicerContext) -> runs_pb2.ExportEventsResponse:
+    async def ExportEvents(self, body: bytes, context: grpc.aio.ServicerContext) -> runs_pb2.ExportEventsResponse:
         try:
+            request = _decoded(runs_pb2.ExportEventsRequest, body)
             events = [_event(entry, f"events[{i}]") for i, entry in enumerate(request.events)]
         except InvalidRecord as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
@@ -125,10 +134,18 @@ class RunService(runs_pb2_grpc.RunServiceServicer):
             return
         try:
             await self._writer.write(batch)
-        except (QueueFull, WriterClosed) as exc:
+        except Unavailable as exc:
             await context.abort_with_status(unavailable(exc))
 
 
 def add_to_server(server: grpc.aio.Server, writer: Writer) -> None:
     """Serve RunService on `server` (the OTLP gRPC server), storing through `writer`."""
-    runs_pb2_grpc.add_RunServiceServicer_to_server(RunService(writer), server)
+    service = RunService(writer)
+    handlers = {
+        "ExportRuns": grpc.unary_unary_rpc_method_handler(
+            service.ExportRuns, response_serializer=runs_pb2.ExportRunsResponse.SerializeToString),
+        "ExportEvents": grpc.unary_unary_rpc_method_handler(
+            service.ExportEvents, response_serializer=runs_pb2.ExportEventsResponse.SerializeToString),
+    }
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(
+        runs_pb2.DESCRIPTOR.services_by_name["RunService"].full_name, handlers)])

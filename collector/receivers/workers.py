@@ -20,7 +20,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Collection
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -30,7 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from collector.batch import Batch
 from collector.receivers.otlp import SIGNALS, Export, decode_protobuf
 from collector.receivers.otlp_json import decode_json
-from collector.security import scanner
+from collector.security import detectors, scanner
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,9 @@ def _start(redacted: frozenset[str], parent: int) -> None:
 
 
 def _ready() -> None:
-    """Run once per worker at start, so that its imports are done before the first request needs it."""
+    """Run once per worker at start, so that its imports and the detectors' prefilter are ready before the first
+    request needs them."""
+    detectors.prepare()
 
 
 def _inspected(batch: Batch) -> Batch:
@@ -92,42 +94,73 @@ def _decode(decode: Decoder, body: bytes) -> tuple[Batch, Any]:
     return _inspected(batch), answer
 
 
-class Workers:
-    """The process pool; a worker that dies (killed, out of memory) fails the requests it held, and the next
-    request gets a fresh pool."""
+# A body this large goes to a worker of its own, started on the first one: decoding and scanning megabytes takes
+# a worker for a second or more, and the small requests queued behind it waited as long. Started only then, so a
+# collector that never gets one does not carry its ~100 MB.
+LARGE_BODY_BYTES = 1 << 20
 
-    def __init__(self, count: int, redacted: Collection[str]):
+
+class _Lane:
+    """One process pool; a worker that dies (killed, out of memory) fails the requests it held, and the next request
+    gets a fresh pool."""
+
+    def __init__(self, count: int, redacted: frozenset[str]):
         self._count = count
-        self._redacted = frozenset(redacted)
-        self._pool = self._open()
+        self._redacted = redacted
+        self._pool, self.starting = self._open()
 
-    def _open(self) -> ProcessPoolExecutor:
+    def _open(self) -> tuple[ProcessPoolExecutor, list[Future[None]]]:
         # spawn, not fork: the server's process runs threads (gRPC, the writer) that a fork would copy mid-step.
         pool = ProcessPoolExecutor(self._count, multiprocessing.get_context("spawn"), initializer=_start,
                                    initargs=(self._redacted, os.getpid()))
-        for _ in range(self._count):
-            pool.submit(_ready)
-        return pool
+        return pool, [pool.submit(_ready) for _ in range(self._count)]
 
-    async def export(self, signal_name: str, body: bytes, json: bool = False) -> Export:
-        """The OTLP request as an Export whose batch is inspected (scanner.inspect); raises OtlpDecodeError for a
-        body that is not a valid request of the signal."""
-        return await self._run(_export, signal_name, body, json)
-
-    async def decode(self, decode: Decoder, body: bytes) -> tuple[Batch, Any]:
-        """`decode(body)`, its batch inspected; raises what `decode` raises for a bad body."""
-        return await self._run(_decode, decode, body)
-
-    async def _run(self, task: Callable[..., Result], *args: Any) -> Result:
+    async def run(self, task: Callable[..., Result], *args: Any) -> Result:
         pool = self._pool
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, task, *args)
         except BrokenProcessPool:
             if self._pool is pool:
                 log.error("a worker process died; starting new ones")
-                self._pool = self._open()
+                self._pool, _ = self._open()
                 pool.shutdown(wait=False)
             raise WorkersUnavailable("the worker decoding the request stopped") from None
 
     def close(self) -> None:
         self._pool.shutdown()
+
+
+class Workers:
+    """The worker processes: `count` for ordinary requests, and one for large bodies once one comes."""
+
+    def __init__(self, count: int, redacted: Collection[str]):
+        self._redacted = frozenset(redacted)
+        self._small = _Lane(count, self._redacted)
+        self._large: _Lane | None = None
+
+    def wait_started(self) -> None:
+        """Block until every worker has started and can take a request."""
+        for started in self._small.starting:
+            started.result()
+
+    async def export(self, signal_name: str, body: bytes, json: bool = False) -> Export:
+        """The OTLP request as an Export whose batch is inspected (scanner.inspect); raises OtlpDecodeError for a
+        body that is not a valid request of the signal."""
+        return await self._lane(body).run(_export, signal_name, body, json)
+
+    async def decode(self, decode: Decoder, body: bytes) -> tuple[Batch, Any]:
+        """`decode(body)`, its batch inspected; raises what `decode` raises for a bad body."""
+        return await self._lane(body).run(_decode, decode, body)
+
+    def _lane(self, body: bytes) -> _Lane:
+        if len(body) < LARGE_BODY_BYTES:
+            return self._small
+        if self._large is None:
+            self._large = _Lane(1, self._redacted)
+        # Until its worker has started (a second or so), large bodies share the others' workers rather than wait.
+        return self._large if all(started.done() for started in self._large.starting) else self._small
+
+    def close(self) -> None:
+        for lane in (self._small, self._large):
+            if lane is not None:
+                lane.close()

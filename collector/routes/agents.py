@@ -8,10 +8,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from analytics import agents
 from collector.routes.instants import End, InstantJSON, Start, require_window
+from collector.routes.paging import Offset
 
 router = APIRouter(tags=["agents and alerts"])
 
-Offset = Annotated[int, Query(ge=0)]
 SortOrder = Literal["asc", "desc"]
 
 
@@ -28,7 +28,7 @@ def list_agents(request: Request, start_time: Start = None, end_time: End = None
                                               offset=offset, sort_by=sort_by, sort_order=sort_order))
 
 
-@router.get("/api/v1/agents/{agent_id}")
+@router.get("/api/v1/agents/{agent_id:path}")
 def get_agent(request: Request, agent_id: str) -> InstantJSON:
     with request.app.state.store.read() as con:
         found = agents.get_agent(con, agent_id)
@@ -37,7 +37,7 @@ def get_agent(request: Request, agent_id: str) -> InstantJSON:
     return InstantJSON(found)
 
 
-@router.get("/api/v1/events/{agent_id}/events")
+@router.get("/api/v1/events/{agent_id:path}/events")
 def agent_events(request: Request, agent_id: str, event_type: str | None = None, level: str | None = None,
                  channel: str | None = None, start_time: Start = None, end_time: End = None,
                  session_id: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
@@ -65,7 +65,7 @@ def list_alerts(request: Request, agent_id: str | None = None, severity: Literal
                                               start_time=start_time, end_time=end_time, limit=limit, offset=offset))
 
 
-@router.get("/api/v1/alerts/{alert_id}")
+@router.get("/api/v1/alerts/{alert_id:path}")
 def get_alert(request: Request, alert_id: str) -> InstantJSON:
     """One alert with the events of its run nearest to it in time."""
     with request.app.state.store.read() as con:

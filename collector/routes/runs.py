@@ -12,6 +12,7 @@ from analytics import runs
 from collector.batch import Batch
 from collector.instants import Instant
 from collector.receivers.agentd import RunStatus
+from collector.routes.paging import Offset
 from collector.store import Store
 
 router = APIRouter(tags=["AgentD queries"])
@@ -28,14 +29,21 @@ def _store(request: Request) -> Store:
 def list_runs(request: Request, agent_id: str | None = None, status: RunStatus | None = None,
               model: str | None = None, trace_id: str | None = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
+              offset: Offset = 0) -> JSONResponse:
     with _store(request).read() as con:
         page = runs.list_runs(con, agent_id=agent_id, status=status and status.value, model=model,
                               trace_id=trace_id, limit=limit, offset=offset)
     return JSONResponse(page)
 
 
-@router.get("/v1/runs/{run_id}")
+# Ids may hold a slash (sent as %2F): `:path` takes it, and the events route comes first so it keeps its suffix.
+@router.get("/v1/runs/{run_id:path}/events")
+def run_events(request: Request, run_id: str) -> JSONResponse:
+    with _store(request).read() as con:
+        return JSONResponse(runs.run_events(con, run_id))
+
+
+@router.get("/v1/runs/{run_id:path}")
 def get_run(request: Request, run_id: str) -> JSONResponse:
     with _store(request).read() as con:
         run = runs.get_run(con, run_id)
@@ -44,18 +52,12 @@ def get_run(request: Request, run_id: str) -> JSONResponse:
     return JSONResponse(run)
 
 
-@router.get("/v1/runs/{run_id}/events")
-def run_events(request: Request, run_id: str) -> JSONResponse:
-    with _store(request).read() as con:
-        return JSONResponse(runs.run_events(con, run_id))
-
-
 def _run_exists(request: Request, run_id: str) -> bool:
     with _store(request).read() as con:
         return runs.run_exists(con, run_id)
 
 
-@router.delete("/v1/runs/{run_id}", status_code=204)
+@router.delete("/v1/runs/{run_id:path}", status_code=204)
 async def delete_run(request: Request, run_id: str) -> Response:
     """Deletes the run and its events."""
     if not await run_in_threadpool(_run_exists, request, run_id):
@@ -64,7 +66,7 @@ async def delete_run(request: Request, run_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/v1/traces/{trace_id}")
+@router.get("/v1/traces/{trace_id:path}")
 def trace_runs(request: Request, trace_id: str) -> JSONResponse:
     with _store(request).read() as con:
         found = runs.trace_runs(con, trace_id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from analytics import security
 from collector.routes.instants import End, InstantJSON, Start, require_window
+from collector.routes.paging import Offset
 
 router = APIRouter(tags=["security"])
 
@@ -21,7 +22,7 @@ def findings(request: Request, agent_id: str | None = None, session_id: str | No
              detector: Literal[security.DETECTORS] | None = None,
              start_time: Start = None, end_time: End = None,
              limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-             offset: Annotated[int, Query(ge=0)] = 0) -> InstantJSON:
+             offset: Offset = 0) -> InstantJSON:
     """Findings, newest first, in the window [start_time, end_time), as {"data", "total", "limit", "offset",
     "has_more"}."""
     require_window(start_time, end_time)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from collector import __version__
 from collector.instants import format_instant
@@ -14,18 +15,21 @@ router = APIRouter(tags=["system"])
 
 
 @router.get("/health")
-def health(request: Request) -> dict:
-    """Open without an API key, for load balancers and probes."""
+def health(request: Request) -> JSONResponse:
+    """Open without an API key, for load balancers and probes: 503 while the database cannot be written (the disk
+    is full), with why in `store_error`."""
     store = request.app.state.store
-    return {
-        "status": "healthy",
+    failure = request.app.state.writer.failure
+    return JSONResponse({
+        "status": "unhealthy" if failure else "healthy",
         "timestamp": format_instant(datetime.now(UTC)),
         "version": __version__,
         "db_size_bytes": store.size_bytes(),
         "db_pool_size": READ_CONNECTIONS,
         "db_pool_available": store.reads_available,
         "writer_queued_rows": request.app.state.writer.queued_rows,
-    }
+        "store_error": failure,
+    }, status_code=503 if failure else 200)
 
 
 @router.get("/v1/capabilities")

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from analytics.tables import SCHEMAS
 from collector.batch import Batch, Columns
-from collector.security import detectors
+from collector.security import detectors, pseudonyms
 
 log = logging.getLogger(__name__)
 
@@ -198,23 +198,24 @@ def _redacted(values: list[Any], categories: Collection[str], rows: set[int] | N
 
 
 def redact(batch: Batch, categories: Collection[str], scanned: Scan | None = None) -> Batch:
-    """Every text column of every table, ids included, with matches of those categories replaced by a placeholder.
-    With the batch's scan, the content columns it read are not read again."""
+    """Every text column of every table but the ids (pseudonyms.py renames those), with matches of those categories
+    replaced by a placeholder. With the batch's scan, the content columns it read are not read again."""
     matched = scanned.matched if scanned else {}
     tables: dict[str, Any] = {}
     for table, schema in SCHEMAS.items():
         columns = getattr(batch, table)
         if columns:
             tables[table] = {name: _redacted(values, categories, matched.get((table, name)))
-                             if pa.types.is_string(schema.field(name).type) else values
+                             if pa.types.is_string(schema.field(name).type) and not name.endswith("_id") else values
                              for name, values in columns.items()}
-    deleted = tuple(detectors.redact(run_id, categories) for run_id in batch.deleted_run_ids)
-    return replace(batch, **tables, deleted_run_ids=deleted)
+    return replace(batch, **tables)
 
 
 def inspect(batch: Batch, categories: Collection[str]) -> Batch:
-    """The batch with its findings added and, with categories, redacted. Raises when the redaction fails, as then
-    the batch's raw text must not be stored."""
+    """The batch with its findings added and, with categories, its ids renamed and text redacted. Raises when the
+    redaction fails, as then the batch's raw text must not be stored."""
+    if categories:
+        batch = pseudonyms.pseudonymize(batch, categories)
     scanned = None
     try:
         scanned = scan(batch)

@@ -6,21 +6,25 @@ Scores each category over the whole corpus, over its holdout rows (written befor
 and never looked at while tuning; see tests/detector_corpus.py for batch blind-4, read since) and over each batch
 of them, each as plain text and as JSON text ({"content": text}, as the stored columns hold it). Cost, per text
 scanned: the spans of the OTLP benchmark (tests/benchmarks/bench_otlp.py) as JSON, which is what the writer thread
-scans at ingest; the captured SDK request bodies in tests/data cut into 1 KB pieces; and the corpus' benign rows
-cut into 1 KB pieces (the worst case: near-misses packed a few dozen bytes apart).
+scans at ingest; the captured SDK request bodies in tests/data cut into 1 KB pieces; the corpus' benign rows
+cut into 1 KB pieces (near-misses packed a few dozen bytes apart); and texts no scan has seen before, generated
+afresh for every pass: base64 of random bytes (an image in a prompt), words of a made-up vocabulary, random
+printable characters and random CJK characters.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import random
+import string
 import time
 from pathlib import Path
 
 from google.protobuf import json_format
 
-from collector.security.detectors import CATEGORIES, PREFILTERED_RULES, scan
+from collector.security.detectors import CATEGORIES, prepare, scan
 from collector.security.rules import RULES
 from tests.benchmarks.bench_otlp import build_trace
 from tests.detector_corpus import Row, evaluate, load
@@ -65,6 +69,33 @@ def timed(texts: list[str], rounds: int) -> float:
     return best
 
 
+def unseen(kind: str, size: int, rng: random.Random) -> str:
+    """A text of `size` characters that no scan has read before."""
+    if kind == "base64":
+        return base64.b64encode(rng.randbytes(size * 3 // 4)).decode()
+    if kind == "words":
+        vocabulary = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 10))) for _ in range(3000)]
+        return " ".join(rng.choices(vocabulary, k=size // 6))[:size]
+    if kind == "printable":
+        return "".join(rng.choices(string.printable, k=size))
+    return "".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(size))
+
+
+def unseen_line(kind: str, size: int, rounds: int) -> str:
+    """Median and range over `rounds` texts of their own."""
+    rng, seconds = random.Random(size), []
+    for _ in range(rounds):
+        text = unseen(kind, size, rng)
+        start = time.perf_counter()
+        scan(text)
+        seconds.append(time.perf_counter() - start)
+    seconds.sort()
+    kb = len(text.encode()) / 1024
+    return (f"  {kind + ', ' + format(size, ',') + ' characters':<34} {rounds:>3} texts: median "
+            f"{seconds[len(seconds) // 2] * 1e3:8.1f} ms ({seconds[len(seconds) // 2] * 1e6 / kb:6.1f} µs per KB), "
+            f"range {seconds[0] * 1e3:.1f}-{seconds[-1] * 1e3:.1f} ms")
+
+
 def speed_line(title: str, texts: list[str], rounds: int) -> str:
     seconds = timed(texts, rounds)
     size = sum(len(text.encode()) for text in texts) / len(texts)
@@ -81,8 +112,9 @@ def main() -> None:
     rows = load()
     holdout = [row for row in rows if row.holdout]
     benign = [row for row in rows if not row.labels]
+    prepare()
     print(f"corpus: {len(rows)} texts, {len(benign)} benign ({len(benign) / len(rows):.0%}), {len(holdout)} holdout; "
-          f"{len(RULES)} rules, {PREFILTERED_RULES} behind the RE2 prefilter")
+          f"{len(RULES)} rules")
     for category in CATEGORIES:
         names = sorted({f"{rule.name} ({rule.severity})" for rule in RULES if rule.category == category})
         print(f"  {category:<18} {sum(category in row.labels for row in rows):>4} labelled texts; "
@@ -101,6 +133,10 @@ def main() -> None:
     print(speed_line("captured SDK bodies, 1 KB pieces", pieces(captures), args.rounds))
     print(speed_line("corpus benign rows, 1 KB pieces", pieces([row.text for row in benign]), args.rounds))
     print(speed_line("corpus rows with findings", [row.text for row in rows if row.labels], max(1, args.rounds // 5)))
+    print("\nscan cost of texts never seen before")
+    for kind, size in (("base64", 300_000), ("base64", 1_000_000), ("base64", 4_000_000), ("words", 10_000),
+                       ("words", 1_000_000), ("printable", 1_000_000), ("cjk", 300_000)):
+        print(unseen_line(kind, size, 5 if size > 300_000 else 11))
 
 
 if __name__ == "__main__":

@@ -25,8 +25,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from fastapi.exceptions import RequestValidationError
-
 from collector.batch import Batch
 from collector.receivers.otlp import SIGNALS, Export, decode_protobuf
 from collector.receivers.otlp_json import decode_json
@@ -85,6 +83,10 @@ def _export(signal_name: str, body: bytes, json: bool) -> Export:
 
 
 def _decode(decode: Decoder, body: bytes) -> tuple[Batch, Any]:
+    # Imported here: FastAPI takes half a second to import, and a worker that decodes only OTLP never needs it; the
+    # server answers /health only once its workers have started.
+    from fastapi.exceptions import RequestValidationError
+
     try:
         batch, answer = decode(body)
     except RequestValidationError as exc:

@@ -3,6 +3,8 @@
 
 Every function takes a connection first and the same keyword filters: a half-open window [start, end) on when a run
 started (an event or finding happened), defaulting to the 24 hours before now, and exact `agent_id` / `session_id`.
+Response times are per model response, not per run: the duration of each LLM call that reports one, in the window
+by when its event is stamped.
 """
 
 from __future__ import annotations

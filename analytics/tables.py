@@ -130,6 +130,12 @@ SPANS = pa.schema([
     ("tokens_reasoning", pa.int64()),
     ("cost_usd", pa.float64()),
     ("cost_source", pa.string()),
+    ("framework", pa.string()),
+    ("transport", pa.bool_()),
+    ("workflow_name", pa.string()),
+    ("agent_span_name", pa.string()),
+    ("response_id", pa.string()),
+    ("messages", pa.string()),  # JSON text (collector/messages.py)
 ])
 
 LOGS = pa.schema([
@@ -148,6 +154,7 @@ LOGS = pa.schema([
     ("resource_attributes", pa.string()),
     ("attributes", pa.string()),
     ("dropped_attributes_count", pa.int64()),
+    ("messages", pa.string()),
 ])
 
 METRICS = pa.schema([

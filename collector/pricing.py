@@ -14,10 +14,13 @@ _BUCKETS = 4  # fresh input, output, cache read, cache write
 
 
 def cost(reported: Any, tokens: dict[str, int] | None, model: Any, provider: Any) -> tuple[float | None, str | None]:
-    """(cost in USD, "reported" or "estimated"), or (None, None) when neither is known."""
-    if isinstance(reported, int | float) and not isinstance(reported, bool) and math.isfinite(reported):
+    """(cost in USD, "reported" or "estimated"), or (None, None) when neither is known. A reported cost of 0 for a
+    call that used tokens is not a cost (OpenLIT sends 0 when it could not fetch its price list): it is estimated."""
+    used = bool(tokens) and bool(tokens["input"] or tokens["output"])
+    if (isinstance(reported, int | float) and not isinstance(reported, bool) and math.isfinite(reported)
+            and (reported > 0 or not used)):
         return max(float(reported), 0.0), "reported"
-    if not tokens or not isinstance(model, str) or not (tokens["input"] or tokens["output"]):
+    if not used or not isinstance(model, str):
         return None, None
     counts = (tokens["input"], tokens["output"], tokens["cache_read"], tokens["cache_write"])
     estimate = _estimate(model, provider if isinstance(provider, str) else None, counts)

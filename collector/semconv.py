@@ -29,6 +29,8 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "tool_call_id": ("gen_ai.tool.call.id", "tool.id", "tool_call.id"),
     "error_type": ("error.type", "gen_ai.framework.error.type"),
     "cost_usd": ("llm.cost.total", "gen_ai.usage.cost", "operation.cost"),
+    "response_id": ("gen_ai.response.id", "llm.response.id"),
+    "mcp_method": ("mcp.method.name",),
 }
 
 class TokenNames(NamedTuple):
@@ -99,11 +101,43 @@ def role(attributes: dict[str, Any]) -> str | None:
         return _ROLES_BY_TRACELOOP[kind]
     if first(attributes, "llm_request_type") in _LLM_REQUEST_TYPES:
         return "llm"
+    method = first(attributes, "mcp_method")
+    if method is not None:  # MCP: a tools/call is a tool call; initialize, tools/list and the like are not
+        return "tool" if method == "tools/call" else None
     if first(attributes, "tool_name") is not None:
         return "tool"
     if any(attributes.get(c.input) is not None or attributes.get(c.output) is not None for c in TOKEN_CONVENTIONS):
         return "llm"
     return None
+
+
+def agent_span_name(attributes: dict[str, Any], span_name: str, span_role: str | None) -> str | None:
+    """The agent's name where the convention puts it in the span's own name (OpenInference AGENT spans; OTel GenAI
+    `invoke_agent {name}`) or in Traceloop's entity name of an agent span."""
+    if span_role != "agent":
+        return None
+    operation = first(attributes, "operation")
+    if operation in ("invoke_agent", "create_agent"):
+        prefix, _, rest = span_name.partition(" ")
+        return rest.strip() or None if prefix == operation else None
+    if first(attributes, "traceloop_kind") == "agent":
+        return first(attributes, "entity_name")
+    return span_name or None
+
+
+def tool_name(attributes: dict[str, Any], span_name: str, span_role: str | None) -> str | None:
+    """The tool a tool span ran: its attribute, else Traceloop's entity name, else an MCP `tools/call {name}`."""
+    if span_role != "tool":
+        return first(attributes, "tool_name")
+    name = first(attributes, "tool_name") or first(attributes, "entity_name")
+    if name is None and first(attributes, "mcp_method") == "tools/call":
+        name = span_name.removeprefix("tools/call").strip() or None
+    return name
+
+
+def workflow_name(attributes: dict[str, Any], span_role: str | None) -> str | None:
+    return first(attributes, "workflow_name") or (
+        first(attributes, "entity_name") if span_role in ("workflow", "chain") else None)
 
 
 class BadNumber(ValueError):

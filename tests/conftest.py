@@ -44,3 +44,12 @@ def pytest_runtest_makereport(item, call):
 def captured_requests(name: str) -> list[dict]:
     """Requests recorded from a real client: one JSON object per line with method, path, headers and body."""
     return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
+
+
+def pytest_collection_finish(session):
+    """Start building the instrumentation libraries' environments as soon as a test that needs them is collected,
+    so the builds run beside the rest of the suite (tests/producer_envs.py; reused when unchanged)."""
+    if any(item.path.name == "test_instrumentations.py" for item in session.items):
+        from tests import producer_envs
+
+        producer_envs.start_all()

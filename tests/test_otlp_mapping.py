@@ -291,7 +291,7 @@ def expected_run(dialect: Dialect) -> dict[str, Any]:
             {"tool": "web_search", "count": 1, "total_duration_ms": 134, "success_count": 1, "failure_count": 0}],
         "events": expected_events(dialect),
         "metadata": {"source": "otlp", "service_name": SERVICE, "root_span_name": dialect.agent()[0],
-                     "agent_name": AGENT},
+                     "agent_name": AGENT, "framework": SCOPE},  # a scope collector/frameworks.py does not know
         "prompt": None,
         "security": {"findings": 0, "by_severity": {}, "by_category": {}},
     }
@@ -644,7 +644,7 @@ def test_run_boundaries_and_failed_runs(collector):
         f"{plain}-{span_hex('root')}", "plain-service", "completed", "gpt-4o-mini", 800)
     assert run["tokens"] == {"input": 400, "output": 50, "cache_read": 0, "cache_write": 0, "reasoning": 0}
     assert run["metadata"] == {"source": "otlp", "service_name": "plain-service", "root_span_name": "POST /answer",
-                               "agent_name": None}
+                               "agent_name": None, "framework": SCOPE}
     assert [(e["type"], e["span_id"]) for e in run["events"]] == [("llm_call", span_hex("chat"))]
 
     (run,) = http.get(f"/v1/traces/{nested}").json()

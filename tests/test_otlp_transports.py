@@ -223,7 +223,10 @@ def test_numbers_the_store_cannot_sum_reject_only_their_span(collector, transpor
     largest = AnyValue(int_value=10**10)
     good = [llm_span(0xB1, 1, input_tokens=largest, output_tokens=AnyValue(int_value=5)),
             llm_span(0xB1, 2, input_tokens=largest, output_tokens=AnyValue(double_value=7.0))]
-    good[1].parent_span_id = good[0].span_id  # one run of both
+    root = span(0xB1, 9, "agent")  # one run of both (siblings: an LLM span under an LLM span is the same call)
+    for llm in good:
+        llm.parent_span_id = root.span_id
+    good.append(root)
     bad = [llm_span(0xB1, 3, input_tokens=AnyValue(double_value=float("inf"))),
            llm_span(0xB1, 4, output_tokens=AnyValue(double_value=float("nan"))),
            llm_span(0xB1, 5, input_tokens=AnyValue(double_value=1e300)),
@@ -237,7 +240,7 @@ def test_numbers_the_store_cannot_sum_reject_only_their_span(collector, transpor
         "got inf")
     stats = httpx.get(collector.url + "/v1/stats").json()
     assert (stats["total_runs"], stats["total_tokens_input"]) == (1, 2 * 10**10), stats
-    assert stored(collector, "SELECT span_id FROM spans") == {(f"{1:016x}",), (f"{2:016x}",)}
+    assert stored(collector, "SELECT span_id FROM spans") == {(f"{1:016x}",), (f"{2:016x}",), (f"{9:016x}",)}
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

@@ -128,6 +128,9 @@ def _read(event: Mapping[str, Any]) -> CylestioEvent:
             parsed.tokens = tokens(response["usage"], ("data", "response", "usage"))
         elif isinstance(data.get("usage"), Mapping):
             parsed.tokens = tokens(data["usage"], ("data", "usage"))
+    if kind in ("llm_call", "model_response"):
+        # The LangChain callback of 0.1.4 reports each model response as `model_response`, timed in
+        # performance.duration_ms: the only LLM latency that version sends (the mini server reads it there).
         parsed.duration_ms = first(
             milliseconds(data.get("duration_ms"), ("data", "duration_ms")),
             milliseconds(_dig(data, ("performance", "duration_ms")), ("data", "performance", "duration_ms")),

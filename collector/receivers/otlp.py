@@ -22,7 +22,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
-from collector import pricing, semconv
+from collector import frameworks, messages, pricing, semconv
 from collector.batch import Batch
 
 SPAN_KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
@@ -120,13 +120,14 @@ def _span_row(span) -> dict[str, Any]:
         "role": role,
         "operation": semconv.first(attrs, "operation"),
         "agent_id": semconv.first(attrs, "agent_id"),
-        "agent_name": semconv.first(attrs, "agent_name") or semconv.first(attrs, "workflow_name")
-        or (semconv.first(attrs, "entity_name") if role in semconv.RUN_ROLES else None),
+        "agent_name": semconv.first(attrs, "agent_name"),
+        "agent_span_name": semconv.agent_span_name(attrs, span.name, role),
+        "workflow_name": semconv.workflow_name(attrs, role),
+        "response_id": semconv.first(attrs, "response_id") if role == "llm" else None,
         "session_id": semconv.first(attrs, "session_id"),
         "provider": provider,
         "model": model,
-        "tool_name": semconv.first(attrs, "tool_name")
-        or (semconv.first(attrs, "entity_name") if role == "tool" else None),
+        "tool_name": semconv.tool_name(attrs, span.name, role),
         "tool_call_id": semconv.first(attrs, "tool_call_id"),
         "error_type": error_type,
         "error_message": error_message,
@@ -137,6 +138,8 @@ def _span_row(span) -> dict[str, Any]:
         "tokens_reasoning": tokens and tokens["reasoning"],
         "cost_usd": cost,
         "cost_source": cost_source,
+        "messages": messages.of_span(attrs, ((e.name, attributes(e.attributes)) for e in span.events))
+        if role == "llm" else None,
     }
 
 
@@ -195,6 +198,7 @@ def export_traces(request: ExportTraceServiceRequest) -> Export:
                 if problem:
                     problems.append(problem)
                     continue
+                row["framework"], row["transport"] = frameworks.framework(scope.name, row["provider"])
                 rows.append(row | shared)
     message = f"{len(problems)} spans rejected: {problems[0]}" if problems else ""
     return Export(Batch.from_rows(spans=rows), len(problems), message)
@@ -224,6 +228,9 @@ def export_logs(request: ExportLogsServiceRequest) -> Export:
                     "resource_attributes": _json(resource),
                     "attributes": _json(attributes(record.attributes)),
                     "dropped_attributes_count": record.dropped_attributes_count,
+                    # A GenAI event: its share of the messages of the LLM span it names.
+                    "messages": messages.of_log(record.event_name, value(record.body), attributes(record.attributes))
+                    if record.event_name.startswith("gen_ai.") else None,
                 })
     return Export(Batch.from_rows(logs=rows), 0, "")
 

@@ -42,7 +42,7 @@ CREATE OR REPLACE TEMP TABLE span_runs AS
 WITH RECURSIVE
 touched AS (
     SELECT trace_id, span_id, parent_span_id, parent_span_id IS NULL AS is_root,
-           role IN ('agent', 'workflow', 'chain') AS starts_run
+           role IN ('agent', 'workflow', 'chain') AS starts_run, role, tool_name
     FROM trace_spans
 ),
 up(trace_id, span_id, ancestor_id, depth) AS (
@@ -62,11 +62,75 @@ SELECT
     up.span_id,
     CASE WHEN any_value(traces.has_run_spans)
          THEN arg_max(up.ancestor_id, up.depth) FILTER (WHERE ancestor.starts_run)
-         ELSE arg_max(up.ancestor_id, up.depth) FILTER (WHERE ancestor.is_root) END AS run_span_id
+         ELSE arg_max(up.ancestor_id, up.depth) FILTER (WHERE ancestor.is_root) END AS run_span_id,
+    -- How far below its run span the span is: the outermost span naming a framework names the run's.
+    CASE WHEN any_value(traces.has_run_spans) THEN max(up.depth) FILTER (WHERE ancestor.starts_run)
+         ELSE max(up.depth) FILTER (WHERE ancestor.is_root) END AS run_depth,
+    -- An LLM span under an LLM span reports the same request (pydantic-ai's chat span and the anthropic SDK's own
+    -- span under it): the outermost one stands for all of them.
+    arg_max(up.ancestor_id, up.depth) FILTER (WHERE ancestor.role = 'llm') AS llm_span_id,
+    -- A tool span under a tool span of the same tool is the same call (a framework's tool span, the MCP client's).
+    bool_or(up.depth > 0 AND ancestor.role = 'tool' AND ancestor.tool_name = self.tool_name)
+        AS nested_tool
 FROM up
 JOIN touched ancestor ON ancestor.trace_id = up.trace_id AND ancestor.span_id = up.ancestor_id
+JOIN touched self ON self.trace_id = up.trace_id AND self.span_id = up.span_id
 JOIN traces ON traces.trace_id = up.trace_id
 GROUP BY up.trace_id, up.span_id;
+
+-- One LLM request is one LLM call however many instrumentations report it: LLM spans nested in one another, and
+-- LLM spans of one trace with the same response id (Traceloop's anthropic.chat span and the anthropic SDK's own
+-- span beside it), count once, as the record with the most token buckets, then a reported cost, then the outermost.
+-- The others keep their raw span but no role, so no total, event or metric counts them.
+UPDATE trace_spans SET role = NULL
+FROM (
+    WITH llm AS (
+        SELECT s.trace_id, s.span_id, m.llm_span_id, m.run_depth, s.response_id, s.cost_source,
+               (s.tokens_input > 0)::INT + (s.tokens_output > 0)::INT + (s.tokens_cache_read > 0)::INT
+               + (s.tokens_cache_write > 0)::INT + (s.tokens_reasoning > 0)::INT AS buckets
+        FROM span_runs m JOIN trace_spans s USING (trace_id, span_id)
+        WHERE s.role = 'llm'
+    ),
+    nests AS (
+        SELECT trace_id, llm_span_id, min(response_id) AS response_id FROM llm GROUP BY trace_id, llm_span_id
+    ),
+    ranked AS (
+        SELECT llm.trace_id, llm.span_id,
+               row_number() OVER (PARTITION BY llm.trace_id, coalesce(nests.response_id, llm.llm_span_id)
+                                  ORDER BY coalesce(llm.buckets, 0) DESC, llm.cost_source = 'reported' DESC,
+                                           llm.run_depth, llm.span_id) AS rank
+        FROM llm JOIN nests USING (trace_id, llm_span_id)
+    )
+    SELECT trace_id, span_id FROM ranked WHERE rank > 1
+    UNION ALL
+    SELECT trace_id, span_id FROM span_runs WHERE nested_tool
+) AS repeated
+WHERE trace_spans.trace_id = repeated.trace_id AND trace_spans.span_id = repeated.span_id;
+
+-- A tool the model asked for on its LLM span (gen_ai.tool.name and call id on OpenLIT's chat span) ran in the span
+-- after it that is named after the tool and says nothing of its own (OpenLIT's @trace span): that span is the call,
+-- for the latest request of that tool before it in the run.
+UPDATE trace_spans SET role = 'tool', tool_name = paired.tool_name, tool_call_id = paired.tool_call_id
+FROM (
+    WITH
+    requests AS (
+        SELECT m.trace_id, m.run_span_id, s.tool_name, s.tool_call_id, s.start_time
+        FROM span_runs m JOIN trace_spans s USING (trace_id, span_id)
+        WHERE s.role = 'llm' AND s.tool_name IS NOT NULL
+    ),
+    unnamed AS (
+        SELECT m.trace_id, m.run_span_id, s.span_id, s.name, s.start_time
+        FROM span_runs m JOIN trace_spans s USING (trace_id, span_id)
+        WHERE s.role IS NULL AND s.trace_id IN (SELECT trace_id FROM requests)
+    )
+    SELECT u.trace_id, u.span_id, any_value(u.name) AS tool_name,
+           arg_max(r.tool_call_id, r.start_time) AS tool_call_id
+    FROM unnamed u
+    JOIN requests r ON r.trace_id = u.trace_id AND r.run_span_id = u.run_span_id AND r.tool_name = u.name
+                   AND r.start_time <= u.start_time
+    GROUP BY u.trace_id, u.span_id
+) AS paired
+WHERE trace_spans.trace_id = paired.trace_id AND trace_spans.span_id = paired.span_id;
 
 DELETE FROM events
 WHERE source = 'otlp'
@@ -81,7 +145,7 @@ WHERE source = 'otlp' AND trace_id IN (SELECT trace_id FROM span_runs)
 CREATE OR REPLACE TEMP TABLE trace_runs AS
 WITH
 members AS (
-    SELECT m.run_span_id, s.*
+    SELECT m.run_span_id, m.run_depth, s.*
     FROM span_runs m JOIN trace_spans s USING (trace_id, span_id)
     WHERE m.run_span_id IS NOT NULL
 ),
@@ -104,10 +168,10 @@ per_run AS (
         arg_min(session_id, start_time) FILTER (WHERE session_id IS NOT NULL) AS session_id,
         arg_min(agent_id, start_time) FILTER (WHERE agent_id IS NOT NULL) AS agent_id,
         arg_min(agent_name, start_time) FILTER (WHERE agent_name IS NOT NULL) AS agent_name,
-        arg_min(instrumentation, start_time) FILTER (WHERE instrumentation <> '') AS instrumentation
-    FROM (SELECT *, regexp_extract(scope_name, '^(?:openinference|opentelemetry)\.instrumentation\.(\w+)', 1)
-                        AS instrumentation
-          FROM members)
+        arg_min(agent_span_name, start_time) FILTER (WHERE agent_span_name IS NOT NULL) AS agent_span_name,
+        arg_min(workflow_name, start_time) FILTER (WHERE workflow_name IS NOT NULL) AS workflow_name,
+        arg_min(framework, (run_depth, start_time)) FILTER (WHERE framework IS NOT NULL) AS framework
+    FROM members
     GROUP BY trace_id, run_span_id
 ),
 tool_totals AS (
@@ -130,10 +194,12 @@ tools AS (
 derived AS (
     SELECT
         root.trace_id || '-' || root.span_id AS run_id,
-        -- The run span's own id or name first: an id inside the run may belong to a sub-agent.
-        coalesce(root.agent_id, root.agent_name, per_run.agent_id, per_run.agent_name, root.service_name)
-            AS agent_id,
-        coalesce(root.agent_name, per_run.agent_name) AS agent_name,
+        -- Ids, then names the conventions give as such, then agent spans' own names, then workflows: at each
+        -- step the run span's own first, since one inside the run may belong to a sub-agent.
+        coalesce(root.agent_id, root.agent_name, per_run.agent_id, per_run.agent_name, root.agent_span_name,
+                 per_run.agent_span_name, root.workflow_name, per_run.workflow_name, root.service_name) AS agent_id,
+        coalesce(root.agent_name, per_run.agent_name, root.agent_span_name, per_run.agent_span_name,
+                 root.workflow_name, per_run.workflow_name) AS agent_name,
         coalesce(root.session_id, per_run.session_id) AS session_id,
         CASE WHEN root.status_code = 'error' THEN 'failed' ELSE 'completed' END AS status,
         root.start_time AS started_at,
@@ -153,11 +219,11 @@ derived AS (
             AS sdk_cost_usd,
         coalesce(per_run.estimated_cost_usd, CASE WHEN root.cost_source = 'estimated' THEN root.cost_usd END)
             AS estimated_cost_usd,
-        coalesce(root.model, per_run.model) AS model,
-        coalesce(root.provider, per_run.provider) AS provider,
-        -- The first instrumentation library in the run named the OpenInference / OpenLLMetry way
-        -- (openinference.instrumentation.langchain -> langchain), else the root span's tracer.
-        coalesce(per_run.instrumentation, root.scope_name) AS framework,
+        -- The model that answered the run's first call, else the one its agent span asked for.
+        coalesce(per_run.model, root.model) AS model,
+        coalesce(per_run.provider, root.provider) AS provider,
+        -- The outermost span's whose scope collector/frameworks.py knows, else the root span's tracer.
+        coalesce(per_run.framework, root.scope_name) AS framework,
         root.trace_id,
         root.span_id,
         root.parent_span_id,
@@ -174,7 +240,8 @@ SELECT
     * EXCLUDE (tool_calls, service_name, root_name),
     'otlp' AS source,
     run_record(derived, tool_calls, json_object('source', 'otlp', 'service_name', service_name,
-                                                'root_span_name', root_name, 'agent_name', agent_name)) AS data
+                                                'root_span_name', root_name, 'agent_name', agent_name,
+                                                'framework', framework)) AS data
 FROM derived;
 
 INSERT INTO runs BY NAME SELECT * FROM trace_runs;
@@ -212,7 +279,10 @@ SELECT
         'tool_name', s.tool_name, 'tool_id', s.tool_call_id, 'tool_input', NULL, 'tool_output', NULL,
         'tool_duration_ms', CASE WHEN s.role = 'tool' THEN round(s.duration_ms)::BIGINT END,
         'tool_success', CASE WHEN s.role = 'tool' THEN s.error_type IS NULL END,
-        'content', NULL, 'thinking', NULL,
+        -- The span's messages, else those its GenAI event log records carry (write_logs.sql when they come later).
+        'content', coalesce(s.messages, CASE WHEN s.role = 'llm' THEN log_messages(
+            s.trace_id, s.span_id, getvariable('touched_from') - INTERVAL 1 MINUTE,
+            getvariable('touched_to') + INTERVAL 1 DAY) END), 'thinking', NULL,
         'tokens', CASE WHEN s.role = 'llm' THEN json_object(
             'input', s.tokens_input, 'output', s.tokens_output, 'cache_read', s.tokens_cache_read,
             'cache_write', s.tokens_cache_write, 'reasoning', s.tokens_reasoning) END,

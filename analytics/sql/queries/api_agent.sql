@@ -1,14 +1,20 @@
 -- GET /api/v1/agents/{agent_id}: one agent's activity span, most frequent provider, event counts by type and by
--- channel (derived from the type), average response time of its finished runs, and its first and latest events.
--- No row when the agent has no runs.
+-- channel (derived from the type), average response time of its model responses (each LLM call that reports its
+-- duration, as metrics_response_time_average.sql counts them), and its first and latest events. No row when the
+-- agent has no runs.
 WITH agent_runs AS (
-    SELECT provider, status, started_at, coalesce(finished_at, started_at) AS active_at, duration_ms
+    SELECT provider, started_at, coalesce(finished_at, started_at) AS active_at
     FROM runs
     WHERE agent_id = $agent_id
 ),
--- The agent's events are read once, for their type only; the first and latest event are each a top-1 by plain
--- columns, which DuckDB answers from the row groups whose times can hold it.
-by_type AS (SELECT type, count(*) AS events FROM events WHERE agent_id = $agent_id GROUP BY type),
+-- The agent's events are read once, for their type and duration only; the first and latest event are each a top-1
+-- by plain columns, which DuckDB answers from the row groups whose times can hold it.
+by_type AS (
+    SELECT type, count(*) AS events, sum(duration_ms) AS response_ms, count(duration_ms) AS responses
+    FROM events
+    WHERE agent_id = $agent_id
+    GROUP BY type
+),
 by_channel AS (
     SELECT
         CASE WHEN starts_with(type, 'llm_') THEN 'LLM' WHEN starts_with(type, 'tool_') THEN 'TOOL'
@@ -26,7 +32,8 @@ SELECT
     (SELECT map_from_entries(list((type, events) ORDER BY type)) FROM by_type) AS by_type,
     (SELECT map_from_entries(list((channel, events) ORDER BY channel)) FROM by_channel) AS by_channel,
     (SELECT coalesce(sum(events), 0)::BIGINT FROM by_type) AS total,
-    avg(duration_ms) FILTER (WHERE status <> 'running') AS avg_response_time_ms,
+    (SELECT sum(response_ms) / nullif(sum(responses), 0) FROM by_type WHERE type IN ('llm_call', 'model_response'))
+        AS avg_response_time_ms,
     (SELECT {'type': type, 'timestamp': timestamp} FROM events WHERE agent_id = $agent_id
      ORDER BY timestamp DESC, sequence_number DESC, event_id DESC LIMIT 1) AS latest_event,
     (SELECT {'type': type, 'timestamp': timestamp} FROM events WHERE agent_id = $agent_id

@@ -1,0 +1,32 @@
+"""A hand-written tool-calling loop over the openai client, shared by the drivers of plain client instrumentations.
+
+`run_agent(client, model, call_tool)` asks the question with the tool offered, runs the tool the model asks for via
+`call_tool(name, arguments, call_id)` (an exception is sent back to the model as the tool's result, as agent loops
+do), and asks again for the final answer, which it returns.
+"""
+
+from __future__ import annotations
+
+import json
+
+from common import QUESTION, openai_tools
+
+
+def run_agent(client, model: str, call_tool) -> str:
+    messages: list[dict] = [{"role": "system", "content": "You answer weather questions."},
+                            {"role": "user", "content": QUESTION}]
+    for _ in range(4):
+        reply = client.chat.completions.create(model=model, messages=messages, tools=openai_tools())
+        message = reply.choices[0].message
+        if not message.tool_calls:
+            return message.content or ""
+        messages.append({"role": "assistant", "content": message.content, "tool_calls": [
+            {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
+            for c in message.tool_calls]})
+        for call in message.tool_calls:
+            try:
+                result = call_tool(call.function.name, json.loads(call.function.arguments or "{}"), call.id)
+            except Exception as e:  # the model is told, and answers anyway
+                result = f"error: {e}"
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": str(result)})
+    raise RuntimeError("the model kept calling tools")

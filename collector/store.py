@@ -1,10 +1,12 @@
-"""Opens the DuckDB file this process owns, keeps its schema current, and lends read connections."""
+"""Opens the DuckDB file this process owns, keeps its schema current, lends the write connections and read
+connections, and holds reads back until what was acknowledged before them is derived."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,11 +14,17 @@ import duckdb
 
 from analytics.schema import SchemaError, migrate
 from collector import database_file
+from collector.watermarks import Watermarks
 
 log = logging.getLogger(__name__)
 
 READ_CONNECTIONS = 4
 READ_WAIT_SECONDS = 30.0
+# The longest a read waits for the derivation of what was acknowledged before it; past it, it answers with what is
+# derived (the derivation has fallen far behind, or cannot write: /health says which).
+FRESH_WAIT_SECONDS = 10.0
+# The writers, each with a connection of its own: the writer lands batches, the deriver derives them.
+WRITERS = ("land", "derive")
 
 
 class StoreError(RuntimeError):
@@ -57,6 +65,9 @@ class Store:
         self._reads: queue.Queue[duckdb.DuckDBPyConnection] = queue.Queue()
         for _ in range(READ_CONNECTIONS):
             self._reads.put(self._root.cursor())
+        self._writing: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._write_locks = {role: threading.Lock() for role in WRITERS}
+        self.watermarks = Watermarks()
 
     def _connect(self, crashed: bool = True) -> duckdb.DuckDBPyConnection:
         """The root connection; `crashed` when the log on disk is one a crash left, not this process's own."""
@@ -93,35 +104,51 @@ class Store:
             raise StoreError(f"cannot open database {self.path}: {exc}") from None
         return root
 
-    def write_connection(self) -> duckdb.DuckDBPyConnection:
-        """The only connection that writes; the writer thread takes it and nothing else uses it."""
-        return self._root.cursor()
+    @contextlib.contextmanager
+    def writing(self, role: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection of one writer (WRITERS), held for the duration; only that writer's thread asks for it."""
+        with self._write_locks[role]:
+            if self._root is None:
+                raise StoreError("the database is closed, to be opened again")
+            if role not in self._writing:
+                self._writing[role] = self._root.cursor()
+            yield self._writing[role]
 
-    def reopen(self, writing: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection:
+    def reopen(self) -> None:
         """Open the file again after DuckDB invalidated it (a checkpoint failed when the disk was full), which only
-        closing every connection to it undoes; returns the new write connection, or raises StoreError and may be
-        called again. Reads wait for it, or are refused while the file is closed."""
-        if self._root is not None:
-            idle: list[duckdb.DuckDBPyConnection] = []
-            try:
-                while len(idle) < READ_CONNECTIONS:
-                    idle.append(self._reads.get(timeout=READ_WAIT_SECONDS))
-            except queue.Empty:
-                for con in idle:
-                    self._reads.put(con)
-                raise StoreError("a read held its connection too long to open the database again") from None
-            for con in (*idle, *([writing] if writing else []), self._root):
-                con.close()
-            self._root = None
-        self._root = self._connect(crashed=False)  # its log is the one this process was writing
-        for _ in range(READ_CONNECTIONS):
-            self._reads.put(self._root.cursor())
-        return self._root.cursor()
+        closing every connection to it undoes; raises StoreError and may be called again. It waits for each writer
+        to let go of its connection (the caller must hold none); reads wait for it, or are refused while the file is
+        closed."""
+        with contextlib.ExitStack() as held:
+            for role in WRITERS:
+                held.enter_context(self._write_locks[role])
+            if self._root is not None:
+                idle: list[duckdb.DuckDBPyConnection] = []
+                try:
+                    while len(idle) < READ_CONNECTIONS:
+                        idle.append(self._reads.get(timeout=READ_WAIT_SECONDS))
+                except queue.Empty:
+                    for con in idle:
+                        self._reads.put(con)
+                    raise StoreError("a read held its connection too long to open the database again") from None
+                for con in (*idle, *self._writing.values(), self._root):
+                    con.close()
+                self._writing.clear()
+                self._root = None
+            self._root = self._connect(crashed=False)  # its log is the one this process was writing
+            for _ in range(READ_CONNECTIONS):
+                self._reads.put(self._root.cursor())
+
+    @property
+    def closed(self) -> bool:
+        """Whether the file is closed after a failed reopen."""
+        return self._root is None
 
     @contextlib.contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self._root is None:
             raise PoolExhausted("the database is being reopened")
+        self.watermarks.wait_derived(FRESH_WAIT_SECONDS)
         try:
             con = self._reads.get(timeout=READ_WAIT_SECONDS)
         except queue.Empty:
@@ -144,6 +171,8 @@ class Store:
         """Fold the write-ahead log into the file and release the lock."""
         if self._root is None:
             return
+        for con in self._writing.values():
+            con.close()
         try:
             self._root.execute("CHECKPOINT")
         except duckdb.Error as exc:  # the disk is full: the log stays, and the next start replays it

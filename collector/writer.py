@@ -1,4 +1,5 @@
-"""The writer thread: owns the only write connection, drains a bounded queue and commits batches in groups."""
+"""The writer thread: drains a bounded queue and lands batches in groups, each group one commit to the landing
+tables; the deriver (deriver.py) takes them from there."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from analytics import ingest
 from collector.batch import Batch
+from collector.deriver import Deriver
 from collector.security import scanner
 from collector.store import Store, StoreError, invalidated, store_failure
 
@@ -52,7 +54,8 @@ class _Pending:
 
 
 class Writer:
-    """Group commit: everything queued while a commit runs goes into the next one, so a 2xx costs one shared commit.
+    """Group commit: everything queued while a commit runs goes into the next one, so a 2xx costs one shared commit
+of an append to the landing tables; deriving what queries read happens after, in the deriver's thread.
 
     Before its commit, each batch is scanned for security findings and, with `redact`, its text is redacted
     (scanner.inspect): off the event loop, in a few threads of their own, so the scan of the next group overlaps
@@ -62,7 +65,8 @@ class Writer:
 
     def __init__(self, store: Store, max_queued_rows: int, redact: Collection[str] = ()):
         self._store = store
-        self._con = store.write_connection()  # None after DuckDB invalidated the file and opening it again failed
+        self._deriver = Deriver(store)
+        self._seq = self._deriver.last_seq  # the number of the last batch landed
         # Why the last commit failed, while no commit has succeeded since; /health reports it.
         self.failure: str | None = None
         self._max_rows = max_queued_rows
@@ -110,14 +114,13 @@ class Writer:
         await asyncio.wrap_future(self.submit(batch, inspected))
 
     def close(self) -> None:
-        """Commit everything already accepted, then stop the thread; safe to call twice."""
+        """Land everything already accepted and derive it, then stop the threads; safe to call twice."""
         with self._cond:
             self._closing = True
             self._cond.notify()
         self._thread.join()
         self._inspector.shutdown()
-        if self._con is not None:
-            self._con.close()
+        self._deriver.close()
 
     def _run(self) -> None:
         while (group := self._take()) is not None:
@@ -170,17 +173,17 @@ class Writer:
             return None
 
     def _commit(self, group: list[tuple[Batch, Future[None]]]) -> None:
-        """Commit the group; without batches, a write that tells whether the database can be written."""
+        """Land the group; without batches, a write that tells whether the database can be written."""
+        numbered = [(self._seq + number, batch) for number, (batch, _) in enumerate(group, 1)]
         try:
-            if self._con is None:  # DuckDB invalidated it, and opening it again failed
-                self._con = self._store.reopen(None)
-            if group:
-                ingest.write(self._con, [batch for batch, _ in group])
-            else:
-                ingest.probe(self._con)
+            with self._store.writing("land") as con:
+                if group:
+                    ingest.land(con, numbered)
+                else:
+                    ingest.probe(con)
         except Exception as exc:
             if isinstance(exc, StoreError) or store_failure(exc):
-                self._failed(exc, group)
+                self._failed(exc, group, numbered)
             elif len(group) > 1:
                 # One bad batch must not fail the others that shared its commit.
                 for item in group:
@@ -192,25 +195,34 @@ class Writer:
         if self.failure:
             log.info("the database can be written again")
             self.failure = None
+        self._landed(group, numbered)
+
+    def _landed(self, group: list[tuple[Batch, Future[None]]], numbered: list[tuple[int, Batch]]) -> None:
+        """The group is durable: hand it to the deriver, then answer, so a query after the answer waits for it."""
+        if not numbered:
+            return
+        self._seq = numbered[-1][0]
+        self._store.watermarks.land(self._seq)
+        for seq, batch in numbered:
+            self._deriver.landed(seq, batch.rows)
         for _, done in group:
             done.set_result(None)
 
-    def _failed(self, exc: Exception, group: list[tuple[Batch, Future[None]]]) -> None:
+    def _failed(self, exc: Exception, group: list[tuple[Batch, Future[None]]],
+                numbered: list[tuple[int, Batch]]) -> None:
         """The database, not the batches, failed: they are refused for the client to retry, or, when DuckDB says
         the commit is durable and only its checkpoint failed, acknowledged."""
         reason = str(exc).splitlines()[0]
         if reason != self.failure:
             log.error("the database cannot be written: %s", reason)
         self.failure = reason
-        durable = "COMMIT succeeded and is durable" in str(exc)
-        for _, done in group:
-            if durable:
-                done.set_result(None)
-            else:
+        if "COMMIT succeeded and is durable" in str(exc):
+            self._landed(group, numbered)
+        else:
+            for _, done in group:
                 done.set_exception(StoreUnavailable(f"the database cannot be written ({reason})"))
-        if invalidated(exc):
+        if invalidated(exc) or self._store.closed:
             try:
-                self._con = self._store.reopen(self._con)
+                self._store.reopen()
             except Exception as reopen:  # the next commit tries again; the writer thread must not end
-                self._con = None
                 log.error("the database could not be opened again: %s", reopen)

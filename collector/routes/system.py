@@ -28,6 +28,8 @@ def health(request: Request) -> JSONResponse:
         "db_pool_size": READ_CONNECTIONS,
         "db_pool_available": store.reads_available,
         "writer_queued_rows": request.app.state.writer.queued_rows,
+        # Batches acknowledged that queries do not show yet: a query waits for them (collector/deriver.py).
+        "derivation_behind_batches": store.watermarks.behind(),
         "store_error": failure,
     }, status_code=503 if failure else 200)
 

@@ -43,20 +43,19 @@ def commits(db: Path, size: int, count: int):
     """Yield the wall seconds of each of `count` commits of `size` runs into a fresh store at `db`."""
     template, _ = load_template()
     store = Store(db)
-    con = store.write_connection()
     finished_at = datetime.now(UTC)
     try:
-        for _ in range(count):
-            runs = []
-            for _ in range(size):
-                finished_at += RUN_SPACING
-                runs.append(AgentRun.model_validate_json(make_payload(template, "my-agent", finished_at)))
-            batch = runs_batch(runs)
-            started = time.perf_counter()
-            ingest.write(con, [batch])
-            yield time.perf_counter() - started
+        with store.writing("land") as con:
+            for _ in range(count):
+                runs = []
+                for _ in range(size):
+                    finished_at += RUN_SPACING
+                    runs.append(AgentRun.model_validate_json(make_payload(template, "my-agent", finished_at)))
+                batch = runs_batch(runs)
+                started = time.perf_counter()
+                ingest.write(con, [batch])
+                yield time.perf_counter() - started
     finally:
-        con.close()
         store.close()
 
 

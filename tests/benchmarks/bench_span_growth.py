@@ -55,16 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'spans stored':>14}  {'CPU ms per 512-span commit':>27}")
     with tempfile.TemporaryDirectory(prefix="bench-span-growth-") as tmp:
         store = Store(Path(tmp) / "growth.duckdb")
-        con = store.write_connection()
-        commit_cpu_ms(con, next(batches))  # warm-up, and the first data to double
-        for doubling in range(args.doublings + 1):
-            if doubling:
-                for statement in DOUBLE:
-                    con.execute(statement)
-                con.execute("CHECKPOINT")
-            spans = con.execute("SELECT count(*) FROM spans").fetchone()[0]
-            print(f"{spans:>14,}  {commit_cpu_ms(con, next(batches)):>27.1f}", flush=True)
-        con.close()
+        with store.writing("land") as con:
+            commit_cpu_ms(con, next(batches))  # warm-up, and the first data to double
+            for doubling in range(args.doublings + 1):
+                if doubling:
+                    for statement in DOUBLE:
+                        con.execute(statement)
+                    con.execute("CHECKPOINT")
+                spans = con.execute("SELECT count(*) FROM spans").fetchone()[0]
+                print(f"{spans:>14,}  {commit_cpu_ms(con, next(batches)):>27.1f}", flush=True)
         store.close()
     return 0
 

@@ -1,5 +1,6 @@
 """The servers the suite compares, each a real process on 127.0.0.1: agent-collector, and the peers users would pick
-instead (Arize Phoenix, agentmetrics-server), installed from PyPI into virtual environments of their own.
+instead (Arize Phoenix, agentmetrics-server, installed from PyPI, and the original AgentD receiver, from the path
+given), each in a virtual environment of its own.
 
 Every server offers the same small interface to the suite: start(), stop() -> exit status, pid, url (and
 grpc_target where it speaks OTLP/gRPC), headers (what a client must send, as an API key), and store counts that a
@@ -96,6 +97,28 @@ def install(package: Package, cache: Path, preferred_python: str | None) -> tupl
     return venv, installed_version(venv, package) or "?"
 
 
+def install_receiver(receiver: Path, cache: Path, preferred_python: str | None) -> Path:
+    """The original AgentD receiver's virtual environment (its requirements.txt) under cache, reused once built."""
+    venv = cache / "agentd-receiver"
+    python = venv / "bin" / "python"
+    if python.exists() and subprocess.run([python, "-c", "import fastapi, uvicorn"]).returncode == 0:
+        return venv
+    requirements = receiver.parent / "requirements.txt"
+    if not receiver.is_file() or not requirements.is_file():
+        raise Skipped(f"no receiver.py with a requirements.txt beside it at {receiver}")
+    interpreter = find_python(Package("agentd-receiver", (3, 10)), preferred_python)
+    print(f"installing the original receiver's requirements into {venv} ...", flush=True)
+    shutil.rmtree(venv, ignore_errors=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    log = cache / "agentd-receiver.install.log"
+    with open(log, "w") as out:
+        for step in ([interpreter, "-m", "venv", str(venv)],
+                     [str(python), "-m", "pip", "install", "-r", str(requirements)]):
+            if subprocess.run(step, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
+                raise Skipped(f"installing the receiver's requirements failed; see {log}")
+    return venv
+
+
 # ---------------------------------------------------------------- servers
 
 
@@ -159,6 +182,9 @@ class Ours:
 
     def agentmetrics_events(self) -> int:
         return self.count("SELECT count(*) FROM runs WHERE source = 'agentmetrics'")
+
+    def agentd_events(self) -> int:
+        return self.count("SELECT count(*) FROM events WHERE source = 'agentd'")
 
 
 class Phoenix:
@@ -233,6 +259,41 @@ class AgentmetricsServer:
         return stop_process(self.proc)
 
     def agentmetrics_events(self) -> int:
+        return sqlite_count(self.db, "events")
+
+
+class AgentdReceiver:
+    """The original AgentD receiver (FastAPI on SQLite, run as its README says, under uvicorn): it commits a run and
+    its events before answering 202."""
+
+    label = "original receiver"
+    commits_before_ack = True
+    headers: dict[str, str] = {}
+
+    def __init__(self, workdir: Path, venv: Path, receiver: Path):
+        self.workdir, self.venv, self.receiver = workdir, venv, receiver
+        self.db = workdir / "recv.db"
+
+    def start(self) -> AgentdReceiver:
+        port = free_port()
+        env = {**os.environ, "AGENTMETRICS_DB_PATH": str(self.db), "ENV": "production"}
+        env.pop("AGENTMETRICS_API_KEY", None)
+        command = [str(self.venv / "bin" / "python"), "-c",
+                   f"import uvicorn, receiver; uvicorn.run(receiver.app, host='127.0.0.1', port={port}, "
+                   "log_level='warning')"]
+        self.log = self.workdir / "receiver.log"
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                         cwd=self.receiver.parent)
+        self.pid, self.url = self.proc.pid, f"http://127.0.0.1:{port}"
+        wait_until(lambda: httpx.get(self.url + "/health", timeout=2).status_code == 200, "the original receiver",
+                   self.proc, self.log)
+        return self
+
+    def stop(self) -> int:
+        return stop_process(self.proc)
+
+    def agentd_events(self) -> int:
         return sqlite_count(self.db, "events")
 
 

@@ -8,8 +8,9 @@ Installs Arize Phoenix and agentmetrics-server from PyPI into virtual environmen
 127.0.0.1, and drives the same workloads at each:
 
   otlp     OTLP/gRPC and OTLP/HTTP protobuf agent traces (tests/benchmarks/bench_otlp.py): agent-collector, Phoenix
-  rest     AgentD POST /v1/runs (agent-collector); agentmetrics POST /v1/events/batch (agent-collector,
-           agentmetrics-server)
+  rest     AgentD POST /v1/runs (agent-collector; with --receiver, beside the original AgentD receiver at 1, 4,
+           32 and 128 in flight, tests/benchmarks/receiver_side_by_side.py); agentmetrics POST /v1/events/batch
+           (agent-collector, agentmetrics-server)
   queries  every query route over generated databases of 1 M and 10 M events (tests/benchmarks/bench_metrics.py)
   growth   OTLP ingest rate and query latency on an empty database and on 1 M, 10 M, 30 M events
   sustain  RSS over a sustained OTLP/HTTP run
@@ -42,7 +43,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from tests.benchmarks import bench_agentd_runs, bench_metrics, bench_otlp, peers
+from tests.benchmarks import bench_agentd_runs, bench_metrics, bench_otlp, peers, receiver_side_by_side
 from tests.benchmarks.common import ServerSampler, percentile, process_tree, require_loopback, run_clients
 
 MODULE = "tests.benchmarks.suite"
@@ -186,19 +187,22 @@ def rest_run(server, events_per_request: int, target, client_args: list[tuple], 
             "per_s": sum(r.acked_in_window for r in results) * events_per_request / (stop - start),
             "requests_per_s": sum(r.acked_in_window for r in results) / (stop - start),
             "p50_ms": p50, "p99_ms": p99, "peak_rss": observed.get("peak_rss", 0), "failures": failures(results),
-            "exit": exit_code}
+            "server_cpu": observed.get("server_cpu"), "exit": exit_code}
 
 
 def shares(total: int) -> list[int]:
-    return [total // REST_CLIENTS + (i < total % REST_CLIENTS) for i in range(REST_CLIENTS)]
+    """Requests in flight per client process: REST_CLIENTS of them, fewer when there are fewer requests."""
+    clients = min(REST_CLIENTS, total)
+    return [total // clients + (i < total % clients) for i in range(clients)]
 
 
-def agentd_runs(server, args) -> dict:
-    per_client = -(-int(RUNS_CEILING * (args.warmup + args.seconds)) // REST_CLIENTS)
-    client_args = [(server.url, per_client, workers, i) for i, workers in enumerate(shares(REST_CONCURRENCY))]
+def agentd_runs(server, args, in_flight: int = REST_CONCURRENCY, seconds: float | None = None) -> dict:
+    seconds = seconds or args.seconds
+    workers = shares(in_flight)
+    per_client = -(-int(RUNS_CEILING * (args.warmup + seconds)) // len(workers))
+    client_args = [(server.url, per_client, count, i) for i, count in enumerate(workers)]
     return rest_run(server, bench_agentd_runs.EVENTS_PER_RUN, bench_agentd_runs.client_main, client_args,
-                    lambda: server.count("SELECT count(*) FROM events WHERE source = 'agentd'"),
-                    args.seconds, args.warmup, args.lock)
+                    server.agentd_events, seconds, args.warmup, args.lock)
 
 
 def agentmetrics_batches(server, args) -> dict:
@@ -207,6 +211,23 @@ def agentmetrics_batches(server, args) -> dict:
                    for i, workers in enumerate(shares(REST_CONCURRENCY))]
     return rest_run(server, peers.EVENTS_PER_BATCH, peers.agentmetrics_client_main, client_args,
                     server.agentmetrics_events, args.seconds, args.warmup, args.lock)
+
+
+def receiver_section(args, tmp: Path) -> dict:
+    """POST /v1/runs beside the original receiver, in alternating rounds; {"skipped": why} if it cannot run."""
+    try:
+        venv = peers.install_receiver(args.receiver, args.cache_dir, args.peer_python)
+    except peers.Skipped as why:
+        return {"skipped": str(why)}
+
+    def start(server: str, name: str):
+        workdir = fresh_dir(tmp, name)
+        if server == "agent-collector":
+            return peers.Ours(workdir).start()
+        return peers.AgentdReceiver(workdir, venv, args.receiver).start()
+
+    return receiver_side_by_side.rounds(lambda server, n: agentd_runs(server, args, n, args.round_seconds), start,
+                                        args.rounds)
 
 
 def rest_section(args, tmp: Path, installed: dict) -> dict:
@@ -336,6 +357,12 @@ def run(args) -> dict:
         for section, measure in (("otlp", otlp_section), ("rest", rest_section)):
             if section in args.only:
                 found[section] = measure(args, tmp, venvs)
+        if "rest" in args.only and args.receiver:
+            found["receiver"] = receiver_section(args, tmp)
+            if "skipped" in found["receiver"]:
+                found["skipped"].append(f"the original AgentD receiver skipped: {found['receiver']['skipped']}")
+        elif "rest" in args.only:
+            found["skipped"].append("the original AgentD receiver skipped: no --receiver PATH given")
         if {"queries", "growth"} & set(args.only):
             found.update(growth_and_queries(args, tmp))
         if "sustain" in args.only:
@@ -357,6 +384,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                               "one, else the newest python3.X on PATH that suits the peer)")
     parser.add_argument("--sustain-minutes", type=float, help="length of the sustained run (default 10, quick 1)")
     parser.add_argument("--lock", type=Path, help="hold an exclusive flock on this file around each measurement")
+    parser.add_argument("--receiver", type=Path, help="the original AgentD receiver's receiver.py (with its "
+                                                      "requirements.txt beside it), to run POST /v1/runs beside it")
+    parser.add_argument("--rounds", type=int, help="rounds per concurrency beside the receiver (default 4, quick 2)")
     args = parser.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     if not set(args.only) <= set(SECTIONS):
@@ -366,6 +396,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.requests = 5 if args.quick else 20
     args.settle_limit = 60.0 if args.quick else 300.0
     args.sustain_minutes = args.sustain_minutes or (1.0 if args.quick else 10.0)
+    args.rounds = args.rounds or (2 if args.quick else 4)
+    args.round_seconds = 5.0 if args.quick else 10.0
     return args
 
 
@@ -433,7 +465,7 @@ def ratio_target(name: str, ours: dict | None, peer: dict | None, key: str) -> t
 
 
 def targets(found: dict, args) -> list[tuple[str, str, bool | None]]:
-    """(target, measured, passed) for every target of issue 6; None where this run did not measure it."""
+    """(target, measured, passed) for every target of issues 6 and 19; None where this run did not measure it."""
     otlp, rest = found.get("otlp", {}), found.get("rest", {})
     rows = []
     for transport, floor in (("grpc", 40_000), ("http", 35_000)):
@@ -449,6 +481,7 @@ def targets(found: dict, args) -> list[tuple[str, str, bool | None]]:
     rows.append(ratio_target("/v1/events/batch >= 10x agentmetrics-server, events/s",
                              rest.get(("agent-collector", "agentmetrics")),
                              rest.get(("agentmetrics-server", "agentmetrics")), "per_s"))
+    rows += receiver_side_by_side.targets(found.get("receiver"))
     rows += query_targets(found.get("queries", {}))
     rows.append(growth_target(found.get("ingest", {})))
     rows += rss_targets(found)
@@ -489,6 +522,8 @@ def growth_target(ingest: dict) -> tuple[str, str, bool | None]:
 def rss_targets(found: dict) -> list[tuple[str, str, bool | None]]:
     ours = [r for key, r in {**found.get("otlp", {}), **found.get("rest", {})}.items() if key[0] == "agent-collector"]
     ours += list(found.get("ingest", {}).values())
+    receiver = found.get("receiver") or {}
+    ours += [r for n in receiver if n != "skipped" for r in receiver[n]["agent-collector"] if "skipped" not in r]
     sustain = found.get("sustain")
     peaks = [r["peak_rss"] for r in ours] + ([sustain["peak_rss"]] if sustain else [])
     rows = [("RSS < 1 GiB throughout (agent-collector, every run)", mib(max(peaks)) if peaks else "-",
@@ -512,9 +547,12 @@ def markdown(found: dict, args) -> tuple[str, bool]:
              f"agent-collector {m['agent-collector']} (DuckDB {m['duckdb']}); peers: {peers_line}", ""]
     lines += [f"- {why}" for why in found["skipped"]] + ([""] if found["skipped"] else [])
     rows = targets(found, args)
-    lines += ["## Targets (issue 6)", ""]
+    lines += ["## Targets (issues 6 and 19)", ""]
     lines += table(["target", "measured", "result"], [[name, value, verdict(p)] for name, value, p in rows])
     lines += otlp_lines(found.get("otlp"), args) + rest_lines(found.get("rest"), args)
+    receiver = found.get("receiver")
+    if receiver and "skipped" not in receiver:
+        lines += receiver_side_by_side.lines(receiver, args.round_seconds, args.receiver)
     lines += query_lines(found.get("queries")) + growth_lines(found) + sustain_lines(found.get("sustain"))
     return "\n".join(lines), all(p is not False for _, _, p in rows)
 

@@ -1,7 +1,6 @@
-"""The two steps of the write path, each its own transaction. land: append a group of batches to the landing table,
-each of their tables as an Arrow IPC stream, which is all an acknowledgement waits for. derive: fold a range of landed
-batches into the tables the queries read (SQL upserts, derivations, rollups) and delete them from the landing
-table."""
+"""The derivation: fold landed batches (collector/landing.py) into the tables the queries read, in one transaction
+that also records how far it got: SQL upserts, the runs and events derived from spans and Cylestio events, rollups.
+And the Arrow form a batch lands in: one table per table it has rows for, and its run deletions."""
 
 from __future__ import annotations
 
@@ -18,10 +17,11 @@ import pyarrow.compute as pc
 from analytics.sql import INGEST
 from analytics.tables import KEYS, SCHEMAS, Table, row_count
 
-# The landing table's kind for run ids to delete; every other kind is a table of SCHEMAS.
+# The landed table of run ids to delete; every other is named after its table in SCHEMAS.
 DELETIONS = "deletions"
-# Rows appended by one INSERT: one per table of a batch, so a group of 32 AgentD runs takes one statement.
-LANDED_PER_STATEMENT = 256
+
+# A landed batch: its tables by name, as Arrow.
+Landed = Mapping[str, pa.Table]
 
 
 class Batch(Protocol):
@@ -38,8 +38,8 @@ class Batch(Protocol):
 
 
 @dataclass(frozen=True)
-class _Landed:
-    """Landed batches read back: a range's rows per table as Arrow, or one batch's deletions."""
+class _Batch:
+    """Landed batches joined for _apply: their rows per table, or one batch's deletions."""
 
     spans: Table = field(default_factory=dict)
     runs: Table = field(default_factory=dict)
@@ -62,90 +62,68 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
-def land(con: duckdb.DuckDBPyConnection, batches: Sequence[tuple[int, Batch]]) -> None:
-    """Append the numbered batches to the landing table in one transaction: every one is committed or none is."""
-    rows = []
+def landed(batches: Sequence[Batch]) -> list[dict[str, pa.Table]]:
+    """Each batch as it lands: one Arrow table per table it has rows for, and its deletions. The group's rows of a
+    table become one Arrow table, sliced per batch: building it costs about the same for one batch as for 32."""
+    tables: list[dict[str, pa.Table]] = [{} for _ in batches]
     for table, schema in SCHEMAS.items():
-        parts = [(seq, part) for seq, batch in batches if row_count(part := getattr(batch, table))]
+        parts = [(number, part) for number, batch in enumerate(batches) if row_count(part := getattr(batch, table))]
         if not parts:
             continue
-        # One Arrow table for the group, sliced per batch: building it costs the same for one batch as for 32.
         staged, offset = _staged([part for _, part in parts], schema), 0
-        for seq, part in parts:
+        for number, part in parts:
             count = row_count(part)
-            rows.append((seq, table, count, _to_ipc(staged.slice(offset, count))))
+            tables[number][table] = staged.slice(offset, count)
             offset += count
-    for seq, batch in batches:
+    for number, batch in enumerate(batches):
         if batch.deleted_run_ids:
-            deleted = pa.table({"run_id": pa.array(batch.deleted_run_ids, pa.string())})
-            rows.append((seq, DELETIONS, deleted.num_rows, _to_ipc(deleted)))
+            tables[number][DELETIONS] = pa.table({"run_id": pa.array(batch.deleted_run_ids, pa.string())})
+    return tables
+
+
+def progress(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """The landing number of the last batch derived or rejected, and of the highest rejected."""
+    return con.execute(_one("derived_seq")).fetchone()
+
+
+def derive(con: duckdb.DuckDBPyConnection, batches: Sequence[Landed], last: int) -> None:
+    """Apply the landed batches in order and record that everything up to landing number `last` is derived, in
+    one transaction."""
     with _transaction(con):
-        # One statement with every row as parameters: registering an Arrow table of them costs more than it saves.
-        for start in range(0, len(rows), LANDED_PER_STATEMENT):
-            chunk = rows[start:start + LANDED_PER_STATEMENT]
-            con.execute("INSERT INTO landed VALUES " + ", ".join(["(?, ?, ?, ?)"] * len(chunk)),
-                        [value for row in chunk for value in row])
-
-
-def pending(con: duckdb.DuckDBPyConnection) -> tuple[int, list[tuple[int, int]]]:
-    """The last landing number used, and the batches landed but not derived with their rows, in landing order."""
-    (last,) = con.execute(_one("last_seq")).fetchone()
-    return last, [(seq, rows) for seq, rows in con.execute(_one("pending")).fetchall()]
-
-
-def derive(con: duckdb.DuckDBPyConnection, first: int, last: int) -> None:
-    """Derive the landed batches numbered first to last, in order, and forget them, in one transaction."""
-    bounds = {"first": first, "last": last}
-    with _transaction(con):
-        batches: list[_Landed] = []
+        joined: list[_Batch] = []
         tables: dict[str, list[pa.Table]] = {}
-        for _, kind, payload in con.execute(_one("landed_range"), bounds).fetchall():
-            landed = pa.ipc.open_stream(pa.py_buffer(payload)).read_all()
-            if kind != DELETIONS:
-                tables.setdefault(kind, []).append(landed)
+        for batch in batches:
+            if DELETIONS in batch:
+                if tables:  # what landed before the deletion is applied before it
+                    joined.append(_Batch(**{name: pa.concat_tables(parts) for name, parts in tables.items()}))
+                    tables = {}
+                joined.append(_Batch(deleted_run_ids=tuple(batch[DELETIONS]["run_id"].to_pylist())))
                 continue
-            if tables:  # what landed before the deletion is applied before it
-                batches.append(_Landed(**{kind: pa.concat_tables(parts) for kind, parts in tables.items()}))
-                tables = {}
-            batches.append(_Landed(deleted_run_ids=tuple(landed["run_id"].to_pylist())))
+            for name, table in batch.items():
+                tables.setdefault(name, []).append(table)
         if tables:
-            batches.append(_Landed(**{kind: pa.concat_tables(parts) for kind, parts in tables.items()}))
-        _apply(con, batches)
-        for statement in INGEST["forget_landed"]:
-            con.execute(statement, bounds)
+            joined.append(_Batch(**{name: pa.concat_tables(parts) for name, parts in tables.items()}))
+        _apply(con, joined)
+        con.execute(_one("mark_derived"), {"last": last})
 
 
 def write(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:
-    """Land the batches and derive them at once, in this thread: the whole write path, for the benchmarks that time
-    it on a file no collector has open."""
-    last, _ = pending(con)
-    land(con, list(enumerate(batches, last + 1)))
-    derive(con, last + 1, last + len(batches))
+    """Derive the batches at once, in this thread, as if they had just landed: the derivation alone, for the
+    benchmarks that time it on a file no collector has open."""
+    derived, _ = progress(con)
+    derive(con, landed(batches), derived + len(batches))
 
 
-def reject(con: duckdb.DuckDBPyConnection, seq: int, reason: str) -> None:
-    """Record that the batch cannot be derived, so that derivation passes over it."""
+def reject(con: duckdb.DuckDBPyConnection, seq: int, reason: str, payload: bytes) -> None:
+    """Keep the batch that cannot be derived, and record that derivation has passed it."""
     with _transaction(con):
-        con.execute(_one("reject"), {"seq": seq, "reason": reason})
-
-
-def probe(con: duckdb.DuckDBPyConnection) -> None:
-    """Commit a write that changes nothing a query reads; raises what a commit would raise now."""
-    with _transaction(con):
-        for statement in INGEST["probe"]:
-            con.execute(statement)
+        con.execute(_one("reject"), {"seq": seq, "reason": reason, "payload": payload})
+        con.execute(_one("mark_derived"), {"last": seq})
 
 
 def _one(name: str) -> str:
     (statement,) = INGEST[name]
     return statement
-
-
-def _to_ipc(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as stream:
-        stream.write_table(table)
-    return sink.getvalue().to_pybytes()
 
 
 def _apply(con: duckdb.DuckDBPyConnection, batches: Sequence[Batch]) -> None:

@@ -8,8 +8,13 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
+
+import pyarrow as pa
 
 from analytics import ingest
+from collector import landing
+from collector.landing import LandingLog
 from collector.store import Store, StoreError, invalidated, store_failure
 
 log = logging.getLogger(__name__)
@@ -17,6 +22,9 @@ log = logging.getLogger(__name__)
 # The most rows one derivation takes: it takes everything landed since the last one, so its cost per row falls as
 # the rate rises, up to this; a backlog after a restart is derived in steps of this size.
 MAX_ROWS = 200_000
+# Past this many rows landed and not yet derived, ingest answers 503 until the deriver catches up (the database
+# cannot be written, or cannot keep up): what waits is held in memory.
+BACKLOG_ROWS = MAX_ROWS
 # After a derivation, the batches landing gather this long before the next one, unless a query waits for them: a
 # derivation's dozen statements cost 30-50 ms of CPU over a few rows as over thousands, which a derivation per
 # request at 1 in flight paid for each run (32 ms of server CPU per AgentD run, tests.benchmarks.suite).
@@ -27,20 +35,33 @@ RETRY_SECONDS = 1.0
 # between a landing and its derivation.
 DELAY = "AGENT_COLLECTOR_TEST_DERIVE_DELAY"
 
+# A landed batch waiting: its landing number, rows, and tables.
+Pending = tuple[int, int, Mapping[str, pa.Table]]
+
 
 class Deriver:
-    """Derives the landed batches in landing order, each range in one transaction that also forgets its landed rows,
-    so a stop at any point leaves every batch landed or derived; what is found landed at start is derived first.
-    A range that fails to derive is derived batch by batch, and a batch that fails alone is rejected (its rows stay
-    landed, rejected_batches says why), so one bad batch holds up no other."""
+    """Derives the landed batches in landing order, each range in one transaction that also records the last
+    landing number it took, so a stop at any point leaves every batch derived once; on start, what the landing log
+    holds after that number is derived first. A range that fails to derive is derived batch by batch, and a batch
+    that fails alone is rejected (kept in rejected_batches with why), so one bad batch holds up no other."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, landed: LandingLog):
         self._store = store
-        with store.writing("derive") as con:
-            last, pending = ingest.pending(con)
-        self.last_seq = last
-        self._pending: deque[tuple[int, int]] = deque(pending)
-        store.watermarks.start(last, pending[0][0] - 1 if pending else last)
+        self._log = landed
+        with store.writing() as con:
+            derived, rejected = ingest.progress(con)
+        found: dict[int, dict[str, pa.Table]] = {}
+        for seq, payload in landed.recover(derived):
+            kind, table = landing.decode(payload)
+            found.setdefault(seq, {})[kind] = table
+        self._pending: deque[Pending] = deque(
+            (seq, sum(table.num_rows for table in tables.values()), tables) for seq, tables in sorted(found.items()))
+        self.last_seq = max(derived, rejected, *found)  # new batches are numbered after it
+        self.backlog_rows = sum(rows for _, rows, _ in self._pending)
+        store.watermarks.start(self.last_seq, derived)
+        if found:
+            log.info("deriving %d batches acknowledged before the last stop", len(found))
+        self.failure: str | None = None  # why the last derivation could not write, while none has since
         self._alone = 0  # batches still to derive one by one, after a range failed
         self._delay = float(os.environ.get(DELAY, "0"))
         self._hold = math.isinf(self._delay)
@@ -52,10 +73,11 @@ class Deriver:
         self._thread = threading.Thread(target=self._run, name="agent-collector-deriver", daemon=True)
         self._thread.start()
 
-    def landed(self, seq: int, rows: int) -> None:
-        """The batch numbered seq is committed to the landing tables."""
+    def landed(self, seq: int, rows: int, tables: Mapping[str, pa.Table]) -> None:
+        """The batch numbered seq is in the landing log."""
         with self._cond:
-            self._pending.append((seq, rows))
+            self._pending.append((seq, rows, tables))
+            self.backlog_rows += rows
             self._cond.notify()
 
     def _hurry(self) -> None:
@@ -65,7 +87,7 @@ class Deriver:
             self._cond.notify()
 
     def close(self) -> None:
-        """Derive everything landed, then stop the thread."""
+        """Derive everything landed, unless the database cannot be written (the next start does), then stop."""
         with self._cond:
             self._closing = True
             self._cond.notify()
@@ -74,13 +96,15 @@ class Deriver:
     def _run(self) -> None:
         while (window := self._take()) is not None:
             time.sleep(self._delay)
-            if sum(rows for _, rows in window):
-                self._derive(window)
-                self._next_at = time.monotonic() + PAUSE_SECONDS
-            else:
+            closing = self._closing
+            if not sum(rows for _, rows, _ in window):
                 self._done(window)
+            elif not self._derive(window) and closing:
+                return  # the database cannot be written at the stop either: the next start derives the rest
+            else:
+                self._next_at = time.monotonic() + PAUSE_SECONDS
 
-    def _take(self) -> list[tuple[int, int]] | None:
+    def _take(self) -> list[Pending] | None:
         """The next range, once PAUSE_SECONDS passed or a query waits: everything landed by then, up to MAX_ROWS (one
         batch while deriving alone); None once closing and drained."""
         with self._cond:
@@ -101,48 +125,59 @@ class Deriver:
                 window.append(self._pending.popleft())
             return window
 
-    def _done(self, window: list[tuple[int, int]]) -> None:
+    def _done(self, window: list[Pending]) -> None:
+        with self._cond:
+            self.backlog_rows -= sum(rows for _, rows, _ in window)
         self._alone = max(0, self._alone - len(window))
         self._store.watermarks.derive(window[-1][0])
 
-    def _again(self, window: list[tuple[int, int]]) -> None:
+    def _again(self, window: list[Pending]) -> None:
         with self._cond:
             self._pending.extendleft(reversed(window))
 
-    def _derive(self, window: list[tuple[int, int]]) -> None:
+    def _derive(self, window: list[Pending]) -> bool:
+        """Whether the range is derived (or its one batch rejected); if not, it waits to be tried again."""
         first, last = window[0][0], window[-1][0]
         try:
-            with self._store.writing("derive") as con:
-                ingest.derive(con, first, last)
+            with self._store.writing() as con:
+                ingest.derive(con, [tables for _, _, tables in window], last)
         except Exception as exc:
             if isinstance(exc, StoreError) or store_failure(exc):
-                self._unavailable(exc)
-                self._again(window)
-            elif len(window) > 1:
+                self._unavailable(exc, window)
+                return False
+            if len(window) > 1:
                 log.warning("derivation of batches %d-%d failed (%s); deriving them one by one", first, last, exc)
                 self._alone = len(window)
                 self._again(window)
-            else:
-                self._reject(window, exc)
-            return
+                return True
+            return self._reject(window, exc)
+        self.failure = None
         self._done(window)
+        self._log.drop_through(last)
+        return True
 
-    def _reject(self, window: list[tuple[int, int]], exc: Exception) -> None:
-        ((seq, rows),) = window
+    def _reject(self, window: list[Pending], exc: Exception) -> bool:
+        ((seq, rows, tables),) = window
         reason = str(exc).splitlines()[0]
-        log.error("batch %d (%d rows) cannot be derived and is kept in the landing tables: %s", seq, rows, reason)
+        log.error("batch %d (%d rows) cannot be derived; kept in rejected_batches: %s", seq, rows, reason)
+        payload = b"".join(landing.encode(seq, kind, table) for kind, table in tables.items())
         try:
-            with self._store.writing("derive") as con:
-                ingest.reject(con, seq, reason)
+            with self._store.writing() as con:
+                ingest.reject(con, seq, reason, payload)
         except Exception as failed:
-            self._unavailable(failed)
-            self._again(window)
-            return
+            self._unavailable(failed, window)
+            return False
         self._done(window)
+        return True
 
-    def _unavailable(self, exc: Exception) -> None:
-        """The database, not the batches, failed: wait, reopening the file if DuckDB invalidated it."""
-        log.warning("derivation waits: the database cannot be written (%s)", str(exc).splitlines()[0])
+    def _unavailable(self, exc: Exception, window: list[Pending]) -> None:
+        """The database, not the batches, failed: the range waits, and the file is opened again if DuckDB
+        invalidated it."""
+        self.failure = f"the database cannot be written ({str(exc).splitlines()[0]})"
+        log.warning("derivation waits: %s", self.failure)
+        self._again(window)
+        if self._closing:
+            return
         time.sleep(RETRY_SECONDS)
         if invalidated(exc) or self._store.closed:
             try:

@@ -23,8 +23,6 @@ READ_WAIT_SECONDS = 30.0
 # The longest a read waits for the derivation of what was acknowledged before it; past it, it answers with what is
 # derived (the derivation has fallen far behind, or cannot write: /health says which).
 FRESH_WAIT_SECONDS = 10.0
-# The writers, each with a connection of its own: the writer lands batches, the deriver derives them.
-WRITERS = ("land", "derive")
 
 
 class StoreError(RuntimeError):
@@ -65,8 +63,8 @@ class Store:
         self._reads: queue.Queue[duckdb.DuckDBPyConnection] = queue.Queue()
         for _ in range(READ_CONNECTIONS):
             self._reads.put(self._root.cursor())
-        self._writing: dict[str, duckdb.DuckDBPyConnection] = {}
-        self._write_locks = {role: threading.Lock() for role in WRITERS}
+        self._writing: duckdb.DuckDBPyConnection | None = None
+        self._write_lock = threading.Lock()
         self.watermarks = Watermarks()
 
     def _connect(self, crashed: bool = True) -> duckdb.DuckDBPyConnection:
@@ -105,23 +103,21 @@ class Store:
         return root
 
     @contextlib.contextmanager
-    def writing(self, role: str) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The connection of one writer (WRITERS), held for the duration; only that writer's thread asks for it."""
-        with self._write_locks[role]:
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The only connection that writes (the deriver's), held for the duration."""
+        with self._write_lock:
             if self._root is None:
                 raise StoreError("the database is closed, to be opened again")
-            if role not in self._writing:
-                self._writing[role] = self._root.cursor()
-            yield self._writing[role]
+            if self._writing is None:
+                self._writing = self._root.cursor()
+            yield self._writing
 
     def reopen(self) -> None:
         """Open the file again after DuckDB invalidated it (a checkpoint failed when the disk was full), which only
-        closing every connection to it undoes; raises StoreError and may be called again. It waits for each writer
-        to let go of its connection (the caller must hold none); reads wait for it, or are refused while the file is
+        closing every connection to it undoes; raises StoreError and may be called again. It waits for the write
+        connection to be let go (the caller must not hold it); reads wait for it, or are refused while the file is
         closed."""
-        with contextlib.ExitStack() as held:
-            for role in WRITERS:
-                held.enter_context(self._write_locks[role])
+        with self._write_lock:
             if self._root is not None:
                 idle: list[duckdb.DuckDBPyConnection] = []
                 try:
@@ -131,9 +127,9 @@ class Store:
                     for con in idle:
                         self._reads.put(con)
                     raise StoreError("a read held its connection too long to open the database again") from None
-                for con in (*idle, *self._writing.values(), self._root):
+                for con in (*idle, *([self._writing] if self._writing else []), self._root):
                     con.close()
-                self._writing.clear()
+                self._writing = None
                 self._root = None
             self._root = self._connect(crashed=False)  # its log is the one this process was writing
             for _ in range(READ_CONNECTIONS):
@@ -171,8 +167,8 @@ class Store:
         """Fold the write-ahead log into the file and release the lock."""
         if self._root is None:
             return
-        for con in self._writing.values():
-            con.close()
+        if self._writing is not None:
+            self._writing.close()
         try:
             self._root.execute("CHECKPOINT")
         except duckdb.Error as exc:  # the disk is full: the log stays, and the next start replays it

@@ -1,5 +1,5 @@
-"""The writer thread: drains a bounded queue and lands batches in groups, each group one commit to the landing
-tables; the deriver (deriver.py) takes them from there."""
+"""The writer thread: drains a bounded queue and lands batches in groups, each group one synced append to the landing
+log (landing.py); the deriver (deriver.py) takes them from there into DuckDB."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from analytics import ingest
+from collector import landing
 from collector.batch import Batch
-from collector.deriver import Deriver
+from collector.deriver import BACKLOG_ROWS, Deriver
+from collector.landing import LandingError, LandingLog
 from collector.security import scanner
-from collector.store import Store, StoreError, invalidated, store_failure
+from collector.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ GATHER_MAX_SECONDS = 0.02
 INSPECTORS = 4
 
 
-# While the database cannot be written, how often the writer tries, if no batch comes to try it.
+# While the landing log cannot be written, how often the writer tries, if no batch comes to try it.
 PROBE_SECONDS = 1.0
 
 
@@ -43,7 +45,12 @@ class WriterClosed(Unavailable):
 
 
 class StoreUnavailable(Unavailable):
-    """The database cannot be written now (the disk is full or read-only)."""
+    """The landing log cannot be written now (the disk is full or read-only)."""
+
+
+class DerivationBehind(QueueFull):
+    """More rows are landed and not yet derived than the writer may hold (the database cannot keep up, or cannot be
+    written)."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +61,8 @@ class _Pending:
 
 
 class Writer:
-    """Group commit: everything queued while a commit runs goes into the next one, so a 2xx costs one shared commit
-of an append to the landing tables; deriving what queries read happens after, in the deriver's thread.
+    """Group commit: everything queued while an append runs goes into the next one, so a 2xx costs one shared
+synced append to the landing log; deriving what queries read happens after, in the deriver's thread.
 
     Before its commit, each batch is scanned for security findings and, with `redact`, its text is redacted
     (scanner.inspect): off the event loop, in a few threads of their own, so the scan of the next group overlaps
@@ -65,7 +72,8 @@ of an append to the landing tables; deriving what queries read happens after, in
 
     def __init__(self, store: Store, max_queued_rows: int, redact: Collection[str] = ()):
         self._store = store
-        self._deriver = Deriver(store)
+        self._log = LandingLog(store.path)
+        self._deriver = Deriver(store, self._log)
         self._seq = self._deriver.last_seq  # the number of the last batch landed
         # Why the last commit failed, while no commit has succeeded since; /health reports it.
         self.failure: str | None = None
@@ -80,6 +88,11 @@ of an append to the landing tables; deriving what queries read happens after, in
         self._inspector = ThreadPoolExecutor(INSPECTORS, thread_name_prefix="agent-collector-scan")
         self._thread = threading.Thread(target=self._run, name="agent-collector-writer", daemon=True)
         self._thread.start()
+
+    @property
+    def derivation_failure(self) -> str | None:
+        """Why landed batches cannot be derived now, if they cannot."""
+        return self._deriver.failure
 
     @property
     def queued_rows(self) -> int:
@@ -98,6 +111,8 @@ of an append to the landing tables; deriving what queries read happens after, in
             # An empty queue takes any batch, so one larger than the bound is slow, not refused forever.
             if self._pending_rows and self._pending_rows + batch.rows > self._max_rows:
                 raise QueueFull(f"the writer queue is full ({self._pending_rows} rows waiting)")
+            if self._deriver.backlog_rows > BACKLOG_ROWS:
+                raise DerivationBehind(f"derivation is behind ({self._deriver.backlog_rows} rows landed and waiting)")
             if not inspected:
                 ready = self._inspector.submit(self._inspect, batch, done)
             self._pending.append(_Pending(ready, done, batch.rows))
@@ -121,6 +136,7 @@ of an append to the landing tables; deriving what queries read happens after, in
         self._thread.join()
         self._inspector.shutdown()
         self._deriver.close()
+        self._log.close()
 
     def _run(self) -> None:
         while (group := self._take()) is not None:
@@ -173,19 +189,22 @@ of an append to the landing tables; deriving what queries read happens after, in
             return None
 
     def _commit(self, group: list[tuple[Batch, Future[None]]]) -> None:
-        """Land the group; without batches, a write that tells whether the database can be written."""
-        numbered = [(self._seq + number, batch) for number, (batch, _) in enumerate(group, 1)]
+        """Land the group; without batches, a write that tells whether the landing log can be written."""
+        first = self._seq + 1
         try:
-            with self._store.writing("land") as con:
-                if group:
-                    ingest.land(con, numbered)
-                else:
-                    ingest.probe(con)
+            if not group:
+                self._log.probe(first)
+                tables = []
+            else:
+                tables = ingest.landed([batch for batch, _ in group])
+                self._log.append([landing.encode(seq, kind, table) for seq, landed in enumerate(tables, first)
+                                  for kind, table in landed.items()], first)
+        except LandingError as exc:
+            self._failed(exc, group)
+            return
         except Exception as exc:
-            if isinstance(exc, StoreError) or store_failure(exc):
-                self._failed(exc, group, numbered)
-            elif len(group) > 1:
-                # One bad batch must not fail the others that shared its commit.
+            if len(group) > 1:
+                # One bad batch must not fail the others that shared its append.
                 for item in group:
                     self._commit([item])
             elif group:
@@ -193,36 +212,23 @@ of an append to the landing tables; deriving what queries read happens after, in
                 group[0][1].set_exception(exc)
             return
         if self.failure:
-            log.info("the database can be written again")
+            log.info("the landing log can be written again")
             self.failure = None
-        self._landed(group, numbered)
-
-    def _landed(self, group: list[tuple[Batch, Future[None]]], numbered: list[tuple[int, Batch]]) -> None:
-        """The group is durable: hand it to the deriver, then answer, so a query after the answer waits for it."""
-        if not numbered:
+        if not group:
             return
-        self._seq = numbered[-1][0]
+        # Handed to the deriver before the answer, so a query after the answer waits for it.
+        self._seq += len(group)
         self._store.watermarks.land(self._seq)
-        for seq, batch in numbered:
-            self._deriver.landed(seq, batch.rows)
+        for seq, (batch, _), landed in zip(range(first, self._seq + 1), group, tables, strict=True):
+            self._deriver.landed(seq, batch.rows, landed)
         for _, done in group:
             done.set_result(None)
 
-    def _failed(self, exc: Exception, group: list[tuple[Batch, Future[None]]],
-                numbered: list[tuple[int, Batch]]) -> None:
-        """The database, not the batches, failed: they are refused for the client to retry, or, when DuckDB says
-        the commit is durable and only its checkpoint failed, acknowledged."""
-        reason = str(exc).splitlines()[0]
+    def _failed(self, exc: Exception, group: list[tuple[Batch, Future[None]]]) -> None:
+        """The disk, not the batches, failed: they are refused for the client to retry."""
+        reason = str(exc)
         if reason != self.failure:
-            log.error("the database cannot be written: %s", reason)
+            log.error("%s", reason)
         self.failure = reason
-        if "COMMIT succeeded and is durable" in str(exc):
-            self._landed(group, numbered)
-        else:
-            for _, done in group:
-                done.set_exception(StoreUnavailable(f"the database cannot be written ({reason})"))
-        if invalidated(exc) or self._store.closed:
-            try:
-                self._store.reopen()
-            except Exception as reopen:  # the next commit tries again; the writer thread must not end
-                log.error("the database could not be opened again: %s", reopen)
+        for _, done in group:
+            done.set_exception(StoreUnavailable(f"the collector cannot store data now ({reason})"))

@@ -31,8 +31,8 @@ def test_no_sql_outside_analytics():
 def test_every_sql_file_is_used_and_every_used_name_has_a_file():
     source = "\n".join(path.read_text() for path in python_files("analytics"))
     assert set(re.findall(r'\bquery\(con, "(\w+)"', source)) == set(QUERIES)
-    assert set(INGEST) == {"delete_runs", "write_events.cylestio", "rollups", "probe", "pending", "last_seq",
-                           "landed_range", "forget_landed", "reject"} | {f"write_{table}" for table in SCHEMAS}
+    assert set(INGEST) == {"delete_runs", "write_events.cylestio", "rollups", "derived_seq", "mark_derived",
+                           "reject"} | {f"write_{table}" for table in SCHEMAS}
     for name, statements in QUERIES.items():
         assert len(statements) == 1, f"{name}.sql must hold one query"
         opening = (SQL_DIR / "queries" / f"{name}.sql").read_text()

@@ -23,7 +23,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceStub
 
 from analytics.tables import RUNS
+from collector import landing
 from collector.deriver import DELAY
+from collector.landing import LandingLog
 
 MODEL = "gpt-4o-mini"
 TOKENS_IN, TOKENS_OUT = 10, 5
@@ -254,10 +256,11 @@ def test_a_query_after_an_acknowledgement_sees_it_on_every_route(start_collector
 # ---------------------------------------------------------------- stops between a landing and its derivation
 
 def landed_and_derived(db) -> tuple[int, int]:
-    """Rows in the landing table, and runs derived, read from the file while no collector holds it."""
+    """Batches in the landing log, and runs derived, read while no collector holds the files."""
     with duckdb.connect(str(db), read_only=True) as con:
-        return (con.execute("SELECT coalesce(sum(rows), 0) FROM landed").fetchone()[0],
-                con.execute("SELECT count(*) FROM runs").fetchone()[0])
+        derived = con.execute("SELECT derived_seq FROM derivation").fetchone()[0]
+        runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+    return len({seq for seq, _ in LandingLog(db).recover(derived)}), runs
 
 
 def agent_totals(http: httpx.Client, agent: str) -> tuple[int, int, int, int, int]:
@@ -280,8 +283,7 @@ def test_kill_between_landing_and_derivation_loses_and_doubles_nothing(start_col
     batches = sum(count * (2 if path == "agentd" else 1) for path, count in sent.items())  # AgentD: events, run
     assert held.client().get("/health").json()["derivation_behind_batches"] == batches
     assert held.stop(signal.SIGKILL) == -signal.SIGKILL
-    landed, derived = landed_and_derived(db)
-    assert landed > 0 and derived == 0
+    assert landed_and_derived(db) == (batches, 0)
 
     http = start_collector(db=db).client()
     for path, count in sent.items():
@@ -323,17 +325,15 @@ def test_a_batch_that_cannot_be_derived_is_passed_over(start_collector, tmp_path
     table between two acknowledged batches) is rejected alone and kept; the batches around it are derived."""
     poison = pa.Table.from_pylist([{"run_id": "poison-1", "source": "agentd", "agent_id": "good",
                                     "status": "completed", "data": "{}"}], schema=RUNS)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, RUNS) as stream:
-        stream.write_table(poison)
     db = tmp_path / "poison.duckdb"
     at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
     held = start_collector(db=db, env={DELAY: "inf"})
     send_agentd(held, "good", 1, at)
     held.stop()
-    with duckdb.connect(str(db)) as con:
-        (seq,) = con.execute("SELECT max(seq) + 1 FROM landed").fetchone()
-        con.execute("INSERT INTO landed VALUES (?, 'runs', 1, ?)", [seq, sink.getvalue().to_pybytes()])
+    landed = LandingLog(db)
+    seq = max(seq for seq, _ in landed.recover(0)) + 1
+    landed.append([landing.encode(seq, "runs", poison)], seq)
+    landed.close()
     held = start_collector(db=db, env={DELAY: "inf"})
     send_agentd(held, "good", 2, at + timedelta(seconds=1))
     held.stop()
@@ -345,6 +345,7 @@ def test_a_batch_that_cannot_be_derived_is_passed_over(start_collector, tmp_path
     assert get(http, "/v1/stats", agent_id="good")["total_runs"] == 3
     collector.stop()
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT seq, reason LIKE '%NOT NULL%' FROM rejected_batches").fetchall() == [(seq, True)]
-        assert con.execute("SELECT seq, kind FROM landed").fetchall() == [(seq, "runs")]
+        ((rejected, reason, payload),) = con.execute("SELECT seq, reason, payload FROM rejected_batches").fetchall()
+    assert (rejected, "NOT NULL" in reason) == (seq, True)
+    assert payload == landing.encode(seq, "runs", poison)  # kept as it landed
     assert "cannot be derived" in collector.log()

@@ -16,10 +16,12 @@ router = APIRouter(tags=["system"])
 
 @router.get("/health")
 def health(request: Request) -> JSONResponse:
-    """Open without an API key, for load balancers and probes: 503 while the database cannot be written (the disk
-    is full), with why in `store_error`."""
+    """Open without an API key, for load balancers and probes: 503 while ingest cannot be acknowledged (the disk is
+    full), with why in `store_error`. While what is acknowledged cannot be derived into the database (its own disk
+    failing), ingest still works and `derivation_error` says why queries lag."""
     store = request.app.state.store
-    failure = request.app.state.writer.failure
+    writer = request.app.state.writer
+    failure = writer.failure
     return JSONResponse({
         "status": "unhealthy" if failure else "healthy",
         "timestamp": format_instant(datetime.now(UTC)),
@@ -27,10 +29,11 @@ def health(request: Request) -> JSONResponse:
         "db_size_bytes": store.size_bytes(),
         "db_pool_size": READ_CONNECTIONS,
         "db_pool_available": store.reads_available,
-        "writer_queued_rows": request.app.state.writer.queued_rows,
+        "writer_queued_rows": writer.queued_rows,
         # Batches acknowledged that queries do not show yet: a query waits for them (collector/deriver.py).
         "derivation_behind_batches": store.watermarks.behind(),
         "store_error": failure,
+        "derivation_error": writer.derivation_failure,
     }, status_code=503 if failure else 200)
 
 

@@ -45,7 +45,7 @@ def commits(db: Path, size: int, count: int):
     store = Store(db)
     finished_at = datetime.now(UTC)
     try:
-        with store.writing("land") as con:
+        with store.writing() as con:
             for _ in range(count):
                 runs = []
                 for _ in range(size):

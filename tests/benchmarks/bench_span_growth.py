@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'spans stored':>14}  {'CPU ms per 512-span commit':>27}")
     with tempfile.TemporaryDirectory(prefix="bench-span-growth-") as tmp:
         store = Store(Path(tmp) / "growth.duckdb")
-        with store.writing("land") as con:
+        with store.writing() as con:
             commit_cpu_ms(con, next(batches))  # warm-up, and the first data to double
             for doubling in range(args.doublings + 1):
                 if doubling:

@@ -91,7 +91,7 @@ def measure(requests: list[bytes], group: int) -> tuple[Clock, list[str], list[s
     worker = list(clock.order)
     with tempfile.TemporaryDirectory(prefix="bench-stages-") as tmp:
         store = Store(Path(tmp) / "bench.duckdb")
-        with store.writing("land") as writing:
+        with store.writing() as writing:
             con = TimedConnection(writing, clock)
             for start in range(0, len(tables), group):
                 statements_before = sum(clock.wall.values())

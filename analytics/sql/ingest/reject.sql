@@ -1,2 +1,2 @@
--- A batch that failed to derive on its own is passed over from now on; its rows stay landed.
-INSERT INTO rejected_batches (seq, reason) VALUES ($seq, $reason);
+-- A batch that failed to derive on its own is kept here (its records as the landing log held them) and passed over.
+INSERT INTO rejected_batches (seq, reason, payload) VALUES ($seq, $reason, $payload);

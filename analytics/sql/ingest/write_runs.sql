@@ -15,3 +15,10 @@ FROM staged_runs r
 WHERE events.run_id = r.run_id
   AND events.timestamp >= (SELECT min(started_at) FROM staged_runs)
   AND (events.agent_id IS DISTINCT FROM r.agent_id OR events.session_id IS DISTINCT FROM r.session_id);
+-- And so do their findings.
+UPDATE security_findings SET agent_id = r.agent_id, session_id = r.session_id
+FROM staged_runs r
+WHERE security_findings.run_id = r.run_id
+  AND security_findings.timestamp >= (SELECT min(started_at) FROM staged_runs)
+  AND (security_findings.agent_id IS DISTINCT FROM r.agent_id
+       OR security_findings.session_id IS DISTINCT FROM r.session_id);

@@ -1,21 +1,17 @@
--- The landing table: what a 2xx acknowledged, appended as received and normalized (collector/writer.py), before it
--- is derived into the tables the queries read (collector/deriver.py). One row per table of a batch: the batch's
--- landing number, the table it is for (analytics/tables.py; 'deletions' for run ids to delete), its row count, and
--- its rows as an Arrow IPC stream. Appending one row per table costs the acknowledgement 1-2 ms where appending its
--- rows to wide typed tables cost 9 (two inserts of 31 and 24 columns and their registration, for one AgentD run). A
--- derivation folds the rows of a range of batches into the other tables and deletes them here in the same
--- transaction, so a kill -9 at any point leaves each batch either landed or derived, never both and never neither.
-CREATE TABLE landed (
-    seq BIGINT NOT NULL,
-    kind VARCHAR NOT NULL,
-    rows BIGINT NOT NULL,
-    payload BLOB NOT NULL
+-- The write path acknowledges a batch once it is in the landing log beside this file (collector/landing.py), and
+-- derives it into the tables the queries read later (collector/deriver.py). Each derivation also records the
+-- landing number of the last batch it took, in its own transaction, so a kill -9 at any point leaves each batch
+-- derived once: a restart derives, from the log, exactly the batches after that number.
+CREATE TABLE derivation (
+    derived_seq BIGINT NOT NULL
 );
+INSERT INTO derivation VALUES (0);
 
--- A batch whose derivation failed on its own (a poison row): its rows stay in the landing table for inspection, and
--- derivation passes over them.
+-- A batch whose derivation failed on its own (a poison row): its records, as the landing log held them, stay here
+-- for inspection, and derivation passes over it.
 CREATE TABLE rejected_batches (
     seq BIGINT PRIMARY KEY,
     rejected_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
-    reason VARCHAR NOT NULL
+    reason VARCHAR NOT NULL,
+    payload BLOB NOT NULL
 );

@@ -1,4 +1,4 @@
-"""Opens the DuckDB file this process owns, keeps its schema current, lends the write connections and read
+"""Opens the DuckDB file this process owns, keeps its schema current, lends its write connection and read
 connections, and holds reads back until what was acknowledged before them is derived."""
 
 from __future__ import annotations

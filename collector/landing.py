@@ -71,8 +71,11 @@ class LandingLog:
         return sorted(self._dir.glob(f"*{_SUFFIX}"), key=lambda path: int(path.stem))
 
     def recover(self, after: int) -> Iterator[tuple[int, memoryview]]:
-        """Every record landed after landing number `after`: (seq, payload), in order; a torn tail is cut off."""
-        for path in self.segments():
+        """Every record landed after landing number `after`: (seq, payload), in order. A torn tail of the last
+        segment, which only a crash during an unacknowledged write leaves, is cut off; a bad record in an earlier
+        one is damage, said and kept, and what follows it in that segment is not read."""
+        segments = self.segments()
+        for path in segments:
             data = memoryview(path.read_bytes())
             offset = 0
             while offset + _HEADER.size <= len(data):
@@ -83,10 +86,13 @@ class LandingLog:
                 offset += _HEADER.size + length
                 if seq > after:
                     yield seq, payload
-            if offset < len(data):
+            if offset < len(data) and path == segments[-1]:
                 log.warning("landing log %s ends in %d bytes of an unacknowledged write; cut off", path,
                             len(data) - offset)
                 os.truncate(path, offset)
+            elif offset < len(data):
+                log.error("landing log %s is damaged at byte %d; its last %d bytes are kept and not derived", path,
+                          offset, len(data) - offset)
 
     def append(self, records: list[bytes], first_seq: int) -> None:
         """Write the records and sync them; raises LandingError, leaving the file as it was, if the disk refuses."""

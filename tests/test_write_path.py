@@ -349,3 +349,28 @@ def test_a_batch_that_cannot_be_derived_is_passed_over(start_collector, tmp_path
     assert (rejected, "NOT NULL" in reason) == (seq, True)
     assert payload == landing.encode(seq, "runs", poison)  # kept as it landed
     assert "cannot be derived" in collector.log()
+
+
+def test_a_torn_tail_of_the_landing_log_is_cut_off_and_damage_before_it_kept(tmp_path):
+    """A crash during an unacknowledged append leaves part of a record at the end of the last segment: recovery
+    reads every whole record before it and cuts the rest off. A bad record in an earlier segment is kept."""
+    db = tmp_path / "torn.duckdb"
+    table = pa.table({"run_id": ["r"]})
+    first = LandingLog(db)
+    first.append([landing.encode(1, "runs", table), landing.encode(2, "runs", table)], 1)
+    first.close()
+    older = first.segments()[0]
+    with older.open("ab") as segment:
+        segment.write(b"\x00" * 5)  # damage inside what is now an earlier segment
+    last = LandingLog(db)
+    last.append([landing.encode(3, "runs", table)], 3)
+    last.close()
+    torn = landing.encode(4, "runs", table)
+    with last.segments()[-1].open("ab") as segment:
+        segment.write(torn[:len(torn) // 2])
+    sizes = [path.stat().st_size for path in last.segments()]
+
+    assert [seq for seq, _ in LandingLog(db).recover(0)] == [1, 2, 3]
+    assert older.stat().st_size == sizes[0]  # kept
+    assert last.segments()[-1].stat().st_size == sizes[1] - len(torn) // 2  # cut back to the whole records
+    assert [seq for seq, _ in LandingLog(db).recover(1)] == [2, 3]

@@ -11,8 +11,7 @@ os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experiment
 os.environ.setdefault("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_AND_EVENT")
 
 import common
-import openai
-from openai_loop import run_agent
+from openai_loop import fake_llm, llm_error, run_agent
 from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 from opentelemetry.util.genai.handler import TelemetryHandler
 
@@ -31,13 +30,11 @@ def main() -> None:
             tool.tool_result = common.get_weather(**arguments, scenario=a.scenario)
             return tool.tool_result
 
-    client = openai.OpenAI(base_url=a.llm_url + "/v1", api_key="test-key", max_retries=0)
-    error = None
-    try:
+    def weather_agent() -> None:
         with handler.invoke_local_agent(request_model=MODEL, agent_name=common.AGENT_NAME):
-            run_agent(client, MODEL, call_tool)
-    except openai.APIError as e:
-        error = type(e).__name__
+            run_agent(fake_llm(a), MODEL, call_tool)
+
+    error = llm_error(weather_agent)
     t.shutdown()
     common.report(t.trace_ids, error)
 

@@ -5,8 +5,7 @@ run under a TOOL span (`@tracer.tool`)."""
 from __future__ import annotations
 
 import common
-import openai
-from openai_loop import run_agent
+from openai_loop import fake_llm, llm_error, run_agent
 from openinference.instrumentation import OITracer, TraceConfig
 from openinference.instrumentation.openai import OpenAIInstrumentor
 
@@ -23,15 +22,12 @@ def main() -> None:
     def get_weather(city: str) -> str:
         return common.get_weather(city, a.scenario)
 
-    client = openai.OpenAI(base_url=a.llm_url + "/v1", api_key="test-key", max_retries=0)
-    error = None
-    try:
+    def weather_agent() -> None:
         with tracer.start_as_current_span(common.AGENT_NAME, openinference_span_kind="agent") as span:
             span.set_input(common.QUESTION)
-            answer = run_agent(client, MODEL, lambda name, arguments, call_id: get_weather(**arguments))
-            span.set_output(answer)
-    except openai.APIError as e:
-        error = type(e).__name__
+            span.set_output(run_agent(fake_llm(a), MODEL, lambda name, arguments, call_id: get_weather(**arguments)))
+
+    error = llm_error(weather_agent)
     t.shutdown()
     common.report(t.trace_ids, error)
 

@@ -6,9 +6,8 @@ hand-written loop as the other client drivers. Offline it cannot fetch its price
 from __future__ import annotations
 
 import common
-import openai
 import openlit
-from openai_loop import run_agent
+from openai_loop import fake_llm, llm_error, run_agent
 
 MODEL = "gpt-4o-mini"
 
@@ -24,13 +23,11 @@ def main() -> None:
     def get_weather(city: str) -> str:
         return common.get_weather(city, a.scenario)
 
-    client = openai.OpenAI(base_url=a.llm_url + "/v1", api_key="test-key", max_retries=0)
-    error = None
-    try:
+    def weather_agent() -> None:
         with openlit.start_trace(common.AGENT_NAME), openlit.agent_context(common.AGENT_NAME):
-            run_agent(client, MODEL, lambda name, arguments, call_id: get_weather(**arguments))
-    except openai.APIError as e:
-        error = type(e).__name__
+            run_agent(fake_llm(a), MODEL, lambda name, arguments, call_id: get_weather(**arguments))
+
+    error = llm_error(weather_agent)
     t.shutdown()
     common.report(t.trace_ids, error)
 

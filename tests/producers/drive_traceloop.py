@@ -8,8 +8,7 @@ import os
 os.environ.setdefault("TRACELOOP_TELEMETRY", "false")  # no usage pings to Traceloop from a test
 
 import common
-import openai
-from openai_loop import run_agent
+from openai_loop import fake_llm, llm_error, run_agent
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from traceloop.sdk import Instruments, Traceloop
@@ -29,7 +28,7 @@ def main() -> None:
     def get_weather(city: str) -> str:
         return common.get_weather(city, a.scenario)
 
-    client = openai.OpenAI(base_url=a.llm_url + "/v1", api_key="test-key", max_retries=0)
+    client = fake_llm(a)
 
     @agent(name=common.AGENT_NAME)
     def weather_agent() -> str:
@@ -39,11 +38,7 @@ def main() -> None:
     def weather_workflow() -> str:
         return weather_agent()
 
-    error = None
-    try:
-        weather_workflow()
-    except openai.APIError as e:
-        error = type(e).__name__
+    error = llm_error(weather_workflow)
     provider = trace.get_tracer_provider()
     if not provider.force_flush(15_000):
         raise SystemExit("force_flush did not finish")

@@ -2,14 +2,29 @@
 
 `run_agent(client, model, call_tool)` asks the question with the tool offered, runs the tool the model asks for via
 `call_tool(name, arguments, call_id)` (an exception is sent back to the model as the tool's result, as agent loops
-do), and asks again for the final answer, which it returns.
+do), and asks again for the final answer, which it returns. `fake_llm(a)` is the client of the test's fake LLM, and
+`llm_error(run)` names the openai error a run raised (the failing-LLM scenario).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from common import QUESTION, openai_tools
+import openai
+from common import QUESTION, Args, openai_tools
+
+
+def fake_llm(a: Args) -> openai.OpenAI:
+    return openai.OpenAI(base_url=a.llm_url + "/v1", api_key="test-key", max_retries=0)
+
+
+def llm_error(run: Callable[[], object]) -> str | None:
+    try:
+        run()
+    except openai.APIError as e:
+        return type(e).__name__
+    return None
 
 
 def run_agent(client, model: str, call_tool) -> str:

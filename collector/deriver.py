@@ -8,13 +8,16 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from itertools import groupby
 
 import pyarrow as pa
 
 from analytics import ingest
+from analytics.ingest import Landed
 from collector import landing
-from collector.landing import LandingLog
+from collector.ahead import Ahead, Decoder, Pending
+from collector.batch import Batch
+from collector.landing import LandingLog, Received
 from collector.store import Store, StoreError, invalidated, store_failure
 
 log = logging.getLogger(__name__)
@@ -25,18 +28,22 @@ MAX_ROWS = 200_000
 # Past this many rows landed and not yet derived, ingest answers 503 until the deriver catches up (the database
 # cannot be written, or cannot keep up): what waits is held in memory.
 BACKLOG_ROWS = MAX_ROWS
+# Past this many rows landed and not yet derived, the writer lands no more until the deriver catches up, so that
+# acknowledgements slow to the rate that derivation keeps up with, and a query after a 202 waits for at most about
+# two derivations of this size. Without it, at 128 AgentD runs in flight the workers decoding them fell behind
+# ingest and the wait grew for as long as the load lasted (bench_visibility: p50 3.8 s, p99 6.2 s after 20 s).
+PACE_ROWS = 10_000
 # After a derivation, the batches landing gather this long before the next one, unless a query waits for them: a
 # derivation's dozen statements cost 30-50 ms of CPU over a few rows as over thousands, which a derivation per
 # request at 1 in flight paid for each run (32 ms of server CPU per AgentD run, tests.benchmarks.suite).
 PAUSE_SECONDS = 0.5
+# A rejected batch keeps this much of why (a validation error lists every field it refused).
+_REASON_CHARS = 4000
 # While the database cannot be written, how long the deriver waits before it tries again.
 RETRY_SECONDS = 1.0
 # Tests set it to hold each derivation back this many seconds ("inf": for good), to query, or stop the process,
 # between a landing and its derivation.
 DELAY = "AGENT_COLLECTOR_TEST_DERIVE_DELAY"
-
-# A landed batch waiting: its landing number, rows, and tables.
-Pending = tuple[int, int, Mapping[str, pa.Table]]
 
 
 class Deriver:
@@ -45,17 +52,21 @@ class Deriver:
     holds after that number is derived first. A range that fails to derive is derived batch by batch, and a batch
     that fails alone is rejected (kept in rejected_batches with why), so one bad batch holds up no other."""
 
-    def __init__(self, store: Store, landed: LandingLog):
+    def __init__(self, store: Store, landed: LandingLog, decode: Decoder):
         self._store = store
         self._log = landed
+        self._decode = decode
+        self._ahead = Ahead(decode)
         with store.writing() as con:
             derived, rejected = ingest.progress(con)
-        found: dict[int, dict[str, pa.Table]] = {}
+        found: dict[int, dict[str, pa.Table] | Received] = {}
         for seq, payload in landed.recover(derived):
-            kind, table = landing.decode(payload)
-            found.setdefault(seq, {})[kind] = table
-        self._pending: deque[Pending] = deque(
-            (seq, sum(table.num_rows for table in tables.values()), tables) for seq, tables in sorted(found.items()))
+            kind, content = landing.decode(payload)
+            if isinstance(content, Received):
+                found[seq] = content
+            else:
+                found.setdefault(seq, {})[kind] = content
+        self._pending: deque[Pending] = deque((seq, _rows(content), content) for seq, content in sorted(found.items()))
         self.last_seq = max(derived, rejected, *found)  # new batches are numbered after it
         self.backlog_rows = sum(rows for _, rows, _ in self._pending)
         store.watermarks.start(self.last_seq, derived)
@@ -73,10 +84,11 @@ class Deriver:
         self._thread = threading.Thread(target=self._run, name="agent-collector-deriver", daemon=True)
         self._thread.start()
 
-    def landed(self, seq: int, rows: int, tables: Mapping[str, pa.Table]) -> None:
+    def landed(self, seq: int, rows: int, content: Landed | Received) -> None:
         """The batch numbered seq is in the landing log."""
+        self._ahead.landed(seq, content)  # before the deriver can take it: see Ahead.taken
         with self._cond:
-            self._pending.append((seq, rows, tables))
+            self._pending.append((seq, rows, content))
             self.backlog_rows += rows
             self._cond.notify()
 
@@ -92,6 +104,7 @@ class Deriver:
             self._closing = True
             self._cond.notify()
         self._thread.join()
+        self._ahead.close()
 
     def _run(self) -> None:
         while (window := self._take()) is not None:
@@ -123,6 +136,7 @@ class Deriver:
             while self._pending and not self._alone and rows + self._pending[0][1] <= MAX_ROWS:
                 rows += self._pending[0][1]
                 window.append(self._pending.popleft())
+            self._ahead.taken(window[-1][0])
             return window
 
     def _done(self, window: list[Pending]) -> None:
@@ -139,8 +153,9 @@ class Deriver:
         """Whether the range is derived (or its one batch rejected); if not, it waits to be tried again."""
         first, last = window[0][0], window[-1][0]
         try:
+            tables = self._tables(window)
             with self._store.writing() as con:
-                ingest.derive(con, [tables for _, _, tables in window], last)
+                ingest.derive(con, tables, last)
         except Exception as exc:
             if isinstance(exc, StoreError) or store_failure(exc):
                 self._unavailable(exc, window)
@@ -156,11 +171,31 @@ class Deriver:
         self._log.drop_through(last)
         return True
 
+    def _tables(self, window: list[Pending]) -> list[Landed]:
+        """The range's tables: the requests that landed as received are decoded, scanned and built into Arrow (most
+        while they waited, collector/ahead.py), each run of them with one decoder together, which costs a fraction per
+        request of doing it per request."""
+        tables: list[Landed] = []
+        for decoder, part in groupby(self._ahead.contents(window, whole=not self._alone), _decoder):
+            if decoder is not None:
+                tables.extend(ingest.landed([self._decode(decoder, [received.body for received in part])]))
+                continue
+            for content in part:
+                if isinstance(content, Batch):
+                    tables.extend(ingest.landed([content]))
+                else:
+                    tables.append(content)
+        return tables
+
     def _reject(self, window: list[Pending], exc: Exception) -> bool:
-        ((seq, rows, tables),) = window
-        reason = str(exc).splitlines()[0]
-        log.error("batch %d (%d rows) cannot be derived; kept in rejected_batches: %s", seq, rows, reason)
-        payload = b"".join(landing.encode(seq, kind, table) for kind, table in tables.items())
+        ((seq, rows, content),) = window
+        reason = str(exc)[:_REASON_CHARS]
+        first_line = reason.partition("\n")[0]
+        log.error("batch %d (%d rows) cannot be derived; kept in rejected_batches: %s", seq, rows, first_line)
+        if isinstance(content, Received):
+            payload = landing.encode_received(seq, content)
+        else:
+            payload = b"".join(landing.encode(seq, kind, table) for kind, table in content.items())
         try:
             with self._store.writing() as con:
                 ingest.reject(con, seq, reason, payload)
@@ -184,3 +219,11 @@ class Deriver:
                 self._store.reopen()
             except Exception as reopen:
                 log.error("the database could not be opened again: %s", reopen)
+
+
+def _decoder(content: Landed | Received | Batch) -> str | None:
+    return content.decoder if isinstance(content, Received) else None
+
+
+def _rows(content: Landed | Received) -> int:
+    return content.rows if isinstance(content, Received) else sum(table.num_rows for table in content.values())

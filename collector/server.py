@@ -87,7 +87,7 @@ def run(config: Config) -> int:
         print(f"agent-collector: {exc}", file=sys.stderr)
         return 1
     detectors.prepare()
-    writer = Writer(store, config.queue_max_rows, config.redacted_categories)
+    writer = Writer(store, config.queue_max_rows, workers.received, config.redacted_categories)
     try:
         host, port = http_socket.getsockname()[:2]
         log.info("database %s opened", config.db)
@@ -108,8 +108,8 @@ def run(config: Config) -> int:
         print(f"agent-collector: gRPC port {exc}; choose another with --grpc-port", file=sys.stderr)
         return 1
     finally:
+        writer.close()  # before the workers: deriving what landed as received needs them
         workers.close()
-        writer.close()
         store.close()
         log.info("stopped; every acknowledged batch is committed")
     return 0

@@ -7,15 +7,16 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from analytics import ingest
+from analytics.ingest import Landed
 from collector import landing
 from collector.batch import Batch
-from collector.deriver import BACKLOG_ROWS, Deriver
-from collector.landing import LandingError, LandingLog
+from collector.deriver import BACKLOG_ROWS, PACE_ROWS, Decoder, Deriver
+from collector.landing import LandingError, LandingLog, Received
 from collector.security import scanner
 from collector.store import Store
 
@@ -30,6 +31,10 @@ INSPECTORS = 4
 
 # While the landing log cannot be written, how often the writer tries, if no batch comes to try it.
 PROBE_SECONDS = 1.0
+# While derivation is behind (deriver.PACE_ROWS), how often the writer looks whether it has caught up, and how long
+# a group waits for it at most.
+PACE_POLL_SECONDS = 0.01
+PACE_MAX_SECONDS = 0.5
 
 
 class Unavailable(RuntimeError):
@@ -55,7 +60,7 @@ class DerivationBehind(QueueFull):
 
 @dataclass(frozen=True)
 class _Pending:
-    ready: Future[Batch | None]  # the batch once inspected; None if it failed
+    ready: Future[Batch | Received | None]  # the batch once inspected, or as received; None if it failed
     done: Future[None]  # the submitter's: resolved once committed
     rows: int
 
@@ -70,10 +75,11 @@ synced append to the landing log; deriving what queries read happens after, in t
     of text) holds up only itself. Batches decoded in a worker process (OTLP, agentmetrics batches) arrive inspected.
     """
 
-    def __init__(self, store: Store, max_queued_rows: int, redact: Collection[str] = ()):
+    def __init__(self, store: Store, max_queued_rows: int, decode: Decoder, redact: Collection[str] = ()):
         self._store = store
         self._log = LandingLog(store.path)
-        self._deriver = Deriver(store, self._log)
+        self._decode = decode
+        self._deriver = Deriver(store, self._log, decode)
         self._seq = self._deriver.last_seq  # the number of the last batch landed
         # Why the last commit failed, while no commit has succeeded since; /health reports it.
         self.failure: str | None = None
@@ -98,11 +104,14 @@ synced append to the landing log; deriving what queries read happens after, in t
     def queued_rows(self) -> int:
         return self._pending_rows
 
-    def submit(self, batch: Batch, inspected: bool = False) -> Future[None]:
+    def submit(self, batch: Batch | Received, inspected: bool = False) -> Future[None]:
         """Queue the batch; the future resolves once it is committed, or fails with why it was not. An `inspected`
-        batch went through scanner.inspect already (in a worker process, workers.py) and is not scanned again."""
+        batch went through scanner.inspect already (in a worker process, workers.py) and is not scanned again. A
+        Received lands as it is and is decoded and scanned when it is derived; under redaction, whose point is that
+        the text is redacted before anything is stored, it is decoded and inspected first like any batch."""
         done: Future[None] = Future()
-        ready: Future[Batch | None] = Future()
+        ready: Future[Batch | Received | None] = Future()
+        inspected = inspected or (isinstance(batch, Received) and not self._redact)
         if inspected:
             ready.set_result(batch)
         with self._cond:
@@ -117,14 +126,18 @@ synced append to the landing log; deriving what queries read happens after, in t
                 ready = self._inspector.submit(self._inspect, batch, done)
             self._pending.append(_Pending(ready, done, batch.rows))
             self._pending_rows += batch.rows
-        ready.add_done_callback(self._notify)
+            if inspected:
+                # Under the lock already taken: a second acquisition per request is the event loop's to pay.
+                self._cond.notify()
+        if not inspected:
+            ready.add_done_callback(self._notify)
         return done
 
-    def _notify(self, _: Future[Batch | None]) -> None:
+    def _notify(self, _: Future[Batch | Received | None]) -> None:
         with self._cond:
             self._cond.notify()
 
-    async def write(self, batch: Batch, inspected: bool = False) -> None:
+    async def write(self, batch: Batch | Received, inspected: bool = False) -> None:
         """Return once the batch is committed; raises QueueFull or WriterClosed at once if it cannot be queued."""
         await asyncio.wrap_future(self.submit(batch, inspected))
 
@@ -163,6 +176,12 @@ synced append to the landing log; deriving what queries read happens after, in t
         flight, bench_agentd_runs went from 303-343 to 438-445 runs/s. A lone client's group of one never waits.
         """
         with self._cond:
+            # Bounded, so that while derivation cannot go on at all (the database cannot be written) batches still
+            # land, one group a while, until DerivationBehind refuses them with a 503 instead of no answer.
+            paced_until = time.monotonic() + PACE_MAX_SECONDS
+            while (self._deriver.backlog_rows > PACE_ROWS and not self._closing
+                   and time.monotonic() < paced_until):
+                self._cond.wait(PACE_POLL_SECONDS)
             while not self._ready() and (self._pending or not self._closing):
                 if not self._cond.wait(PROBE_SECONDS if self.failure else None) and self.failure:
                     return []
@@ -179,26 +198,27 @@ synced append to the landing log; deriving what queries read happens after, in t
                 self._last_group = len(group)
             return group
 
-    def _inspect(self, batch: Batch, done: Future[None]) -> Batch | None:
+    def _inspect(self, batch: Batch | Received, done: Future[None]) -> Batch | None:
         """The batch inspected; None (and the submitter told) when the redaction failed."""
         try:
+            if isinstance(batch, Received):
+                return self._decode(batch.decoder, [batch.body])
             return scanner.inspect(batch, self._redact)
         except Exception as exc:
             log.exception("redaction of a batch of %d rows failed; not stored", batch.rows)
             done.set_exception(exc)
             return None
 
-    def _commit(self, group: list[tuple[Batch, Future[None]]]) -> None:
+    def _commit(self, group: list[tuple[Batch | Received, Future[None]]]) -> None:
         """Land the group; without batches, a write that tells whether the landing log can be written."""
         first = self._seq + 1
         try:
             if not group:
                 self._log.probe(first)
-                tables = []
+                contents = []
             else:
-                tables = ingest.landed([batch for batch, _ in group])
-                self._log.append([landing.encode(seq, kind, table) for seq, landed in enumerate(tables, first)
-                                  for kind, table in landed.items()], first)
+                contents = _contents([batch for batch, _ in group])
+                self._log.append([_records(seq, content) for seq, content in enumerate(contents, first)], first)
         except LandingError as exc:
             self._failed(exc, group)
             return
@@ -219,12 +239,12 @@ synced append to the landing log; deriving what queries read happens after, in t
         # Handed to the deriver before the answer, so a query after the answer waits for it.
         self._seq += len(group)
         self._store.watermarks.land(self._seq)
-        for seq, (batch, _), landed in zip(range(first, self._seq + 1), group, tables, strict=True):
-            self._deriver.landed(seq, batch.rows, landed)
+        for seq, (batch, _), content in zip(range(first, self._seq + 1), group, contents, strict=True):
+            self._deriver.landed(seq, batch.rows, content)
         for _, done in group:
             done.set_result(None)
 
-    def _failed(self, exc: Exception, group: list[tuple[Batch, Future[None]]]) -> None:
+    def _failed(self, exc: Exception, group: list[tuple[Batch | Received, Future[None]]]) -> None:
         """The disk, not the batches, failed: they are refused for the client to retry."""
         reason = str(exc)
         if reason != self.failure:
@@ -232,3 +252,15 @@ synced append to the landing log; deriving what queries read happens after, in t
         self.failure = reason
         for _, done in group:
             done.set_exception(StoreUnavailable(f"the collector cannot store data now ({reason})"))
+
+
+def _contents(batches: Sequence[Batch | Received]) -> list[Landed | Received]:
+    """What each batch lands as: its tables in Arrow, or itself if it is a Received."""
+    tables = iter(ingest.landed([batch for batch in batches if isinstance(batch, Batch)]))
+    return [batch if isinstance(batch, Received) else next(tables) for batch in batches]
+
+
+def _records(seq: int, content: Landed | Received) -> bytes:
+    if isinstance(content, Received):
+        return landing.encode_received(seq, content)
+    return b"".join(landing.encode(seq, kind, table) for kind, table in content.items())

@@ -22,7 +22,7 @@ from collector.app import create_app
 from collector.config import Config
 from collector.contract import runs_pb2, runs_pb2_grpc
 from collector.instants import format_instant, parse_instant
-from collector.receivers import agentd
+from collector.receivers import agentd, received
 from collector.receivers.run_service import add_to_server
 from collector.receivers.workers import Workers
 from collector.store import Store
@@ -92,7 +92,7 @@ def open_store(tmp_path):
 
     def open_store(name: str) -> tuple[Store, Writer]:
         store = Store(tmp_path / f"{name}.duckdb")
-        opened.append((store, Writer(store, max_queued_rows=10_000)))
+        opened.append((store, Writer(store, max_queued_rows=10_000, decode=received.decode)))
         return opened[-1]
 
     yield open_store

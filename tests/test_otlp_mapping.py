@@ -38,6 +38,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from analytics import runs
 from collector import pricing
+from collector.receivers import received
 from collector.receivers.otlp import export_traces
 from collector.store import Store
 from collector.writer import Writer
@@ -473,7 +474,7 @@ TRANSPORTS: dict[str, Callable[[Any, list[SpanSpec]], tuple[str, dict[str, str]]
 def test_every_dialect_maps_to_the_same_run_in_process(tmp_path):
     """The mapping alone, without a server: export_traces -> the writer -> the query functions."""
     store = Store(tmp_path / "mapping.duckdb")
-    writer = Writer(store, 10_000)
+    writer = Writer(store, 10_000, received.decode)
     try:
         for number, dialect in enumerate(DIALECTS):
             specs = run_spans(dialect)

@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from collector.batch import Batch
+from collector.landing import LandingLog
 from collector.security import detectors, pseudonyms, scanner
 from tests import test_agentd_sdk as sdk
 from tests.conftest import DATA
@@ -104,10 +105,12 @@ def send_everything(collector) -> None:
 
 
 def stored_bytes(collector) -> bytes:
-    """The whole database as the disk has it once the collector stopped: the file and its write-ahead log."""
+    """Everything on disk once the collector stopped: the database file, its write-ahead log and the landing log."""
     assert collector.stop() == 0
     wal = collector.db.with_name(collector.db.name + ".wal")
-    return collector.db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    landed = b"".join(path.read_bytes() for path in LandingLog(collector.db).segments())
+    assert landed  # the segment being written stays
+    return collector.db.read_bytes() + (wal.read_bytes() if wal.exists() else b"") + landed
 
 
 def query(collector, sql: str) -> list[tuple]:

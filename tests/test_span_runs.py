@@ -8,6 +8,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 
 from analytics import runs
 from collector import frameworks, pricing
+from collector.receivers import received
 from collector.receivers.otlp import export_traces
 from collector.store import Store
 from collector.writer import Writer
@@ -33,7 +34,7 @@ def span(span_id: str, parent: str | None, start_ms: int, end_ms: int, error: st
 @pytest.fixture
 def store(tmp_path):
     store = Store(tmp_path / "spans.duckdb")
-    writer = Writer(store, 10_000)
+    writer = Writer(store, 10_000, received.decode)
 
     def send(*spans: Span, scope: str = "") -> None:
         request = ExportTraceServiceRequest(resource_spans=[ResourceSpans(

@@ -24,8 +24,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceS
 
 from analytics.tables import RUNS
 from collector import landing
-from collector.deriver import DELAY
-from collector.landing import LandingLog
+from collector.deriver import DELAY, PACE_ROWS
+from collector.landing import LandingLog, Received
+from collector.receivers import agentd
+from collector.writer import PACE_MAX_SECONDS
 
 MODEL = "gpt-4o-mini"
 TOKENS_IN, TOKENS_OUT = 10, 5
@@ -320,6 +322,19 @@ def test_kill_during_derivation_under_load_loses_and_doubles_nothing(start_colle
     assert (tokens, calls, events, findings) == (runs * TOKENS_IN, runs, runs * 3, runs)
 
 
+def land_after_a_good_run(start_collector, db, at: datetime, record) -> int:
+    """A collector whose deriver is held lands one good AgentD run; then `record(seq)` is appended to the landing log
+    after it, as if acknowledged. Returns seq."""
+    held = start_collector(db=db, env={DELAY: "inf"})
+    send_agentd(held, "good", 1, at)
+    held.stop()
+    landed = LandingLog(db)
+    seq = max(seq for seq, _ in landed.recover(0)) + 1
+    landed.append([record(seq)], seq)
+    landed.close()
+    return seq
+
+
 def test_a_batch_that_cannot_be_derived_is_passed_over(start_collector, tmp_path):
     """A row the derivation refuses (here a run without the token counts every receiver sets, put in the landing
     table between two acknowledged batches) is rejected alone and kept; the batches around it are derived."""
@@ -327,13 +342,7 @@ def test_a_batch_that_cannot_be_derived_is_passed_over(start_collector, tmp_path
                                     "status": "completed", "data": "{}"}], schema=RUNS)
     db = tmp_path / "poison.duckdb"
     at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    held = start_collector(db=db, env={DELAY: "inf"})
-    send_agentd(held, "good", 1, at)
-    held.stop()
-    landed = LandingLog(db)
-    seq = max(seq for seq, _ in landed.recover(0)) + 1
-    landed.append([landing.encode(seq, "runs", poison)], seq)
-    landed.close()
+    seq = land_after_a_good_run(start_collector, db, at, lambda seq: landing.encode(seq, "runs", poison))
     held = start_collector(db=db, env={DELAY: "inf"})
     send_agentd(held, "good", 2, at + timedelta(seconds=1))
     held.stop()
@@ -349,6 +358,47 @@ def test_a_batch_that_cannot_be_derived_is_passed_over(start_collector, tmp_path
     assert (rejected, "NOT NULL" in reason) == (seq, True)
     assert payload == landing.encode(seq, "runs", poison)  # kept as it landed
     assert "cannot be derived" in collector.log()
+
+
+def test_a_request_landed_as_received_that_cannot_be_decoded_is_passed_over(start_collector, tmp_path):
+    """POST /v1/runs lands its body as received and is decoded when derived: a body its decoder refuses, between
+    two acknowledged runs, is rejected alone and kept as it landed."""
+    poison = Received(agentd.RUNS_DECODER, b'{"run_id": "poison-2"}', 1)
+    db = tmp_path / "undecodable.duckdb"
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    seq = land_after_a_good_run(start_collector, db, at, lambda seq: landing.encode_received(seq, poison))
+    kinds = [landing.decode(payload)[0] for _, payload in LandingLog(db).recover(0)]
+    assert kinds.count(landing.RECEIVED) == 2  # the good run's body and the poison
+
+    collector = start_collector(db=db)
+    http = collector.client()
+    send_agentd(collector, "good", 2, at + timedelta(seconds=1))
+    assert sorted(run["run_id"] for run in get(http, "/v1/runs", agent_id="good")["data"]) == ["good-1", "good-2"]
+    assert agent_totals(http, "good") == (2, 2 * TOKENS_IN, 2, 2 * EVENTS_PER_RUN["agentd"], 2)
+    collector.stop()
+    with duckdb.connect(str(db), read_only=True) as con:
+        ((rejected, reason, payload),) = con.execute("SELECT seq, reason, payload FROM rejected_batches").fetchall()
+    assert (rejected, "started_at" in reason) == (seq, True)
+    assert payload == landing.encode_received(seq, poison)
+
+
+def test_while_derivation_is_behind_acknowledgements_slow_down_but_never_stop(start_collector):
+    """Past PACE_ROWS rows landed and not derived, the writer waits for the deriver before it lands more; while the
+    deriver cannot go on at all (here: held back), each wait is bounded, so requests are still answered."""
+    collector = start_collector(env={DELAY: "inf"})
+    http = collector.client()
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    events = [{"event_id": f"big-{n}", "type": "assistant_message", "timestamp": iso(at)} for n in range(PACE_ROWS)]
+    ok(http.post("/v1/runs", json={"run_id": "big", "started_at": iso(at), "trace_id": "b" * 32,
+                                   "span_id": "b" * 16, "events": events}), 202)
+    answered = []
+    for n in range(3):
+        started = time.monotonic()
+        send_agentd(collector, "after", n, at)
+        answered.append(time.monotonic() - started)
+    # Two requests each (a streamed event, then the run), each waiting at most PACE_MAX_SECONDS to land.
+    assert all(PACE_MAX_SECONDS <= seconds < 2 * PACE_MAX_SECONDS + 1 for seconds in answered), answered
+    assert http.get("/health").json()["derivation_behind_batches"] == 1 + 3 * 2
 
 
 def test_a_torn_tail_of_the_landing_log_is_cut_off_and_damage_before_it_kept(tmp_path):

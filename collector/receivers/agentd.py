@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -12,9 +13,12 @@ from fastapi.responses import JSONResponse
 from analytics.tables import EVENTS, RUNS
 from collector.batch import Batch, Columns
 from collector.instants import Instant
+from collector.landing import Received
 from collector.receivers.jsonbody import Id, Int64, Millis, Record, Tokens, Usd, documented, ingest_route, parse
 
 SOURCE = "agentd"
+# The name POST /v1/runs bodies land under (collector/receivers/received.py).
+RUNS_DECODER = "agentd.runs"
 
 
 class RunStatus(StrEnum):
@@ -191,15 +195,22 @@ def runs_batch(runs: list[AgentRun]) -> Batch:
         [run.run_id for run, _ in owned], [event for _, event in owned], [run for run, _ in owned]))
 
 
+def decode_runs(bodies: Sequence[bytes]) -> Batch:
+    """The batch of POST /v1/runs bodies that were accepted: their runs, parsed again, and the events they carry."""
+    return runs_batch([parse(AgentRun, body) for body in bodies])
+
+
 def events_batch(run_ids: list[str], events: list[RunEvent]) -> Batch:
     """Events streamed on their own, each under its run id."""
     return Batch(events=_event_columns(run_ids, events, [None] * len(events)))
 
 
 async def post_run(request: Request) -> JSONResponse:
-    """A finished (or updated) run with its events; re-posting a run_id replaces it."""
-    run = parse(AgentRun, await request.body())
-    await request.app.state.writer.write(runs_batch([run]))
+    """A finished (or updated) run with its events; re-posting a run_id replaces it. Validated here, so that a bad
+    body is answered 422; its rows are made when it is derived."""
+    body = await request.body()
+    run = parse(AgentRun, body)
+    await request.app.state.writer.write(Received(RUNS_DECODER, body, 1 + len(run.events)))
     return JSONResponse({"status": "accepted", "run_id": run.run_id}, status_code=202)
 
 

@@ -5,9 +5,10 @@ writer waits up to the interpreter's 5 ms switch interval for it after every sta
 runs beside a thread that never pauses took 5 to 11 times as long as alone (bench_run_commits' last table).
 Decoding an OTLP request of 512 spans or an agentmetrics batch of 20 runs, mapping it and scanning it costs about as
 much as committing it; in a worker it runs on another core, and the writer keeps its own. With agentmetrics batches
-decoded here, bench_agentmetrics went from 2,052-2,173 to 2,645-2,709 events/s. A request of one run (AgentD, a
-single agentmetrics event) stays in the event loop: handing it to a worker costs the server's process as much as
-decoding it there, or more (tests/benchmarks/bench_handoff.py).
+decoded here, bench_agentmetrics went from 2,052-2,173 to 2,645-2,709 events/s. A request of one run (a single
+agentmetrics event, a streamed AgentD event) stays in the event loop: handing it to a worker costs the server's
+process as much as decoding it there, or more (tests/benchmarks/bench_handoff.py). AgentD runs land as received and
+come here after they land, 64 in one hand-over (Workers.received, collector/ahead.py).
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
+import pyarrow as pa
+
+from analytics.tables import SCHEMAS, row_count
 from collector.batch import Batch
 from collector.receivers.otlp import SIGNALS, Export, decode_protobuf
 from collector.receivers.otlp_json import decode_json
@@ -82,6 +86,13 @@ def _export(signal_name: str, body: bytes, json: bool) -> Export:
     return replace(export, batch=_inspected(export.batch).in_arrow())
 
 
+def _received(decoder: str, bodies: Sequence[bytes], redacted: frozenset[str]) -> Batch:
+    # Imported here, as in _decode: the receivers import FastAPI.
+    from collector.receivers import received
+
+    return received.decode(decoder, bodies, redacted).in_arrow()
+
+
 def _decode(decode: Decoder, body: bytes) -> tuple[Batch, Any]:
     # Imported here: FastAPI takes half a second to import, and a worker that decodes only OTLP never needs it; the
     # server answers /health only once its workers have started.
@@ -100,6 +111,18 @@ def _decode(decode: Decoder, body: bytes) -> tuple[Batch, Any]:
 # a worker for a second or more, and the small requests queued behind it waited as long. Started only then, so a
 # collector that never gets one does not carry its ~100 MB.
 LARGE_BODY_BYTES = 1 << 20
+
+
+def _chunks(bodies: Sequence[bytes]) -> Iterator[Sequence[bytes]]:
+    """The bodies in runs of less than LARGE_BODY_BYTES (or one larger body): a worker decodes each in tens of
+    milliseconds, so the requests queued behind one wait no longer."""
+    start, size = 0, 0
+    for end, body in enumerate(bodies):
+        if size and size + len(body) >= LARGE_BODY_BYTES:
+            yield bodies[start:end]
+            start, size = end, 0
+        size += len(body)
+    yield bodies[start:]
 
 
 class _Lane:
@@ -122,11 +145,29 @@ class _Lane:
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, task, *args)
         except BrokenProcessPool:
-            if self._pool is pool:
-                log.error("a worker process died; starting new ones")
-                self._pool, _ = self._open()
-                pool.shutdown(wait=False)
-            raise WorkersUnavailable("the worker decoding the request stopped") from None
+            self._broken(pool)
+
+    def call(self, task: Callable[..., Result], *args: Any) -> Result:
+        """`run` for a thread that is not the event loop's: blocks until the worker answers; WorkersUnavailable
+        also once the pool is shut down."""
+        pool = self._pool
+        try:
+            submitted = pool.submit(task, *args)
+        except BrokenProcessPool:
+            self._broken(pool)
+        except RuntimeError as exc:
+            raise WorkersUnavailable("the worker processes are stopped") from exc
+        try:
+            return submitted.result()
+        except BrokenProcessPool:
+            self._broken(pool)
+
+    def _broken(self, pool: ProcessPoolExecutor) -> NoReturn:
+        if self._pool is pool:
+            log.error("a worker process died; starting new ones")
+            self._pool, _ = self._open()
+            pool.shutdown(wait=False)
+        raise WorkersUnavailable("the worker decoding the request stopped") from None
 
     def close(self) -> None:
         self._pool.shutdown()
@@ -148,14 +189,31 @@ class Workers:
     async def export(self, signal_name: str, body: bytes, json: bool = False) -> Export:
         """The OTLP request as an Export whose batch is inspected (scanner.inspect); raises OtlpDecodeError for a
         body that is not a valid request of the signal."""
-        return await self._lane(body).run(_export, signal_name, body, json)
+        return await self._lane(len(body)).run(_export, signal_name, body, json)
 
     async def decode(self, decode: Decoder, body: bytes) -> tuple[Batch, Any]:
         """`decode(body)`, its batch inspected; raises what `decode` raises for a bad body."""
-        return await self._lane(body).run(_decode, decode, body)
+        return await self._lane(len(body)).run(_decode, decode, body)
 
-    def _lane(self, body: bytes) -> _Lane:
-        if len(body) < LARGE_BODY_BYTES:
+    def received(self, decoder: str, bodies: Sequence[bytes]) -> Batch:
+        """received.decode of the bodies, redacted as the collector redacts, its tables in Arrow: called from the
+        deriver's thread, which so keeps the decoding, the scan and building Arrow off the server's GIL (at 1 AgentD
+        run in flight they took half of the deriver's time, and the event loop waited for them). Decoded in this
+        thread if the worker dies: the bodies are acknowledged already."""
+        parts = [self._received(decoder, chunk) for chunk in _chunks(bodies)]
+        if len(parts) == 1:
+            return parts[0]
+        return Batch(**{table: pa.concat_tables(tables) for table in SCHEMAS
+                        if (tables := [part for batch in parts if row_count(part := getattr(batch, table))])})
+
+    def _received(self, decoder: str, bodies: Sequence[bytes]) -> Batch:
+        try:
+            return self._lane(sum(map(len, bodies))).call(_received, decoder, bodies, self._redacted)
+        except WorkersUnavailable:
+            return _received(decoder, bodies, self._redacted)
+
+    def _lane(self, size: int) -> _Lane:
+        if size < LARGE_BODY_BYTES:
             return self._small
         if self._large is None:
             self._large = _Lane(1, self._redacted)

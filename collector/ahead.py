@@ -1,9 +1,9 @@
 """Bodies landed as received, decoded while they wait for their derivation, not when it takes them.
 
 Decoding at derivation put it in series with the derivation's statements: at 1,400 AgentD runs/s a derivation spent
-1.2-2 s decoding before 0.4 s of statements, and a query after a 202 waited for two of them (bench_visibility: p50
-2.6 s, p99 4.7 s at 32 in flight). Handed to the workers in chunks as they land, the bodies are decoded while the
-deriver pauses and derives, and a derivation mostly takes what is decoded already.
+1.2-2 s decoding before 0.4 s of statements (timed in a throw-away build), and a query after a 202 waited for two of
+them (bench_visibility: p50 2.6 s, p99 4.7 s at 32 in flight). Handed to the workers in chunks as they land, the
+bodies are decoded while the deriver pauses and derives, and a derivation mostly takes what is decoded already.
 """
 
 from __future__ import annotations
@@ -47,11 +47,13 @@ class Ahead:
     def landed(self, seq: int, content: Landed | Received) -> None:
         """The batch numbered seq is landed, right after the one before it."""
         with self._lock:
-            if not isinstance(content, Received) or (self._gathering
-                                                     and self._gathering[-1][1].decoder != content.decoder):
-                self._gathering = []  # a chunk holds consecutive bodies only, so that landing order is kept
-            if isinstance(content, Received):
-                self._gathering.append((seq, content))
+            # A chunk holds consecutive bodies of one decoder only, so that landing order is kept.
+            if not isinstance(content, Received):
+                self._gathering = []
+                return
+            if self._gathering and self._gathering[-1][1].decoder != content.decoder:
+                self._gathering = []
+            self._gathering.append((seq, content))
             if len(self._gathering) < CHUNK_BODIES:
                 return
             chunk, self._gathering = self._gathering, []

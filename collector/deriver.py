@@ -192,10 +192,7 @@ class Deriver:
         reason = str(exc)[:_REASON_CHARS]
         first_line = reason.partition("\n")[0]
         log.error("batch %d (%d rows) cannot be derived; kept in rejected_batches: %s", seq, rows, first_line)
-        if isinstance(content, Received):
-            payload = landing.encode_received(seq, content)
-        else:
-            payload = b"".join(landing.encode(seq, kind, table) for kind, table in content.items())
+        payload = landing.encode_landed(seq, content)
         try:
             with self._store.writing() as con:
                 ingest.reject(con, seq, reason, payload)

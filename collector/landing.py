@@ -78,6 +78,13 @@ def encode_received(seq: int, received: Received) -> bytes:
     return _record(seq, RECEIVED, _ROWS.pack(received.rows) + bytes([len(decoder)]) + decoder + received.body)
 
 
+def encode_landed(seq: int, content: dict[str, pa.Table] | Received) -> bytes:
+    """The records of one landed batch: its body as received, or one record per table."""
+    if isinstance(content, Received):
+        return encode_received(seq, content)
+    return b"".join(encode(seq, kind, table) for kind, table in content.items())
+
+
 def decode(payload: memoryview) -> tuple[str, pa.Table | Received]:
     """(RECEIVED, the Received) or (a table's name, its rows)."""
     length = payload[0]

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from analytics import ingest
 from analytics.ingest import Landed
 from collector import landing
+from collector.ahead import Decoder
 from collector.batch import Batch
-from collector.deriver import BACKLOG_ROWS, PACE_ROWS, Decoder, Deriver
+from collector.deriver import BACKLOG_ROWS, PACE_ROWS, Deriver
 from collector.landing import LandingError, LandingLog, Received
 from collector.security import scanner
 from collector.store import Store
@@ -218,7 +219,8 @@ synced append to the landing log; deriving what queries read happens after, in t
                 contents = []
             else:
                 contents = _contents([batch for batch, _ in group])
-                self._log.append([_records(seq, content) for seq, content in enumerate(contents, first)], first)
+                records = [landing.encode_landed(seq, content) for seq, content in enumerate(contents, first)]
+                self._log.append(records, first)
         except LandingError as exc:
             self._failed(exc, group)
             return
@@ -259,8 +261,3 @@ def _contents(batches: Sequence[Batch | Received]) -> list[Landed | Received]:
     tables = iter(ingest.landed([batch for batch in batches if isinstance(batch, Batch)]))
     return [batch if isinstance(batch, Received) else next(tables) for batch in batches]
 
-
-def _records(seq: int, content: Landed | Received) -> bytes:
-    if isinstance(content, Received):
-        return landing.encode_received(seq, content)
-    return b"".join(landing.encode(seq, kind, table) for kind, table in content.items())
